@@ -1,0 +1,199 @@
+"""The database schema, one definition for SQLite and PostgreSQL (SQLAlchemy Core).
+
+The database guards the ledger's invariants as well as the engine does: transfer ids are
+unique, every transfer balances by construction (one amount, a debit and a credit account
+of the transfer's currency, enforced by composite foreign keys), an account flagged
+``debits_must_not_exceed_credits`` cannot go below its overdraft limit, and triggers make
+the journal append-only (see the initial migration).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+
+# Deterministic constraint names, so migrations are the same on both databases.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-assigns an INTEGER PRIMARY KEY (the rowid); PostgreSQL takes BIGINT.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+branches = Table(
+    "branches",
+    metadata,
+    Column("code", String(4), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("parent_code", String(4), ForeignKey("branches.code"), nullable=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    CheckConstraint(
+        "kind IN ('head_office', 'branch', 'sub_branch', 'outlet')", name="kind"
+    ),
+    CheckConstraint("(kind = 'head_office') = (parent_code IS NULL)", name="parent"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("number", String(16), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("id_type", String(24), nullable=False),
+    Column("id_number", String(40), nullable=False),
+    Column("branch_code", String(4), ForeignKey("branches.code"), nullable=False),
+    Column("phone", String(32), nullable=False, server_default=""),
+    Column("created_at_us", BigInteger, nullable=False),
+    UniqueConstraint("id_type", "id_number"),
+    CheckConstraint("kind IN ('individual', 'corporate')", name="kind"),
+    CheckConstraint("tier IN ('standard', 'silver', 'gold', 'platinum')", name="tier"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("number", String(19), nullable=False, unique=True),
+    Column("product_code", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("branch_code", String(4), ForeignKey("branches.code"), nullable=False),
+    Column("customer_id", BigInteger, ForeignKey("customers.id"), nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("gl_kind", String(24), nullable=True),
+    Column("overdraft_limit_minor", BigInteger, nullable=False, server_default="0"),
+    Column("debits_must_not_exceed_credits", Boolean, nullable=False),
+    Column("credits_must_not_exceed_debits", Boolean, nullable=False),
+    Column("debits_pending", BigInteger, nullable=False, server_default="0"),
+    Column("debits_posted", BigInteger, nullable=False, server_default="0"),
+    Column("credits_pending", BigInteger, nullable=False, server_default="0"),
+    Column("credits_posted", BigInteger, nullable=False, server_default="0"),
+    Column("opened_at_us", BigInteger, nullable=False),
+    Column("closed_at_us", BigInteger, nullable=True),
+    UniqueConstraint("id", "currency"),
+    UniqueConstraint("branch_code", "gl_kind", "currency"),
+    CheckConstraint("status IN ('active', 'frozen', 'dormant', 'closed')", name="status"),
+    CheckConstraint(
+        "debits_pending >= 0 AND debits_posted >= 0 AND credits_pending >= 0"
+        " AND credits_posted >= 0 AND overdraft_limit_minor >= 0",
+        name="counters_non_negative",
+    ),
+    CheckConstraint(
+        "NOT debits_must_not_exceed_credits"
+        " OR debits_posted + debits_pending <= credits_posted + overdraft_limit_minor",
+        name="debits_within_credits",
+    ),
+    CheckConstraint(
+        "NOT credits_must_not_exceed_debits"
+        " OR credits_posted + credits_pending <= debits_posted",
+        name="credits_within_debits",
+    ),
+    CheckConstraint("(customer_id IS NULL) = (gl_kind IS NOT NULL)", name="owner"),
+)
+Index("ix_accounts_customer_id", accounts.c.customer_id)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("seq", RowId, primary_key=True, autoincrement=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("debit_account_id", BigInteger, nullable=False),
+    Column("credit_account_id", BigInteger, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("code", Integer, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("pending_id", Uuid, ForeignKey("transfers.id"), nullable=True),
+    Column("reversal_of", Uuid, ForeignKey("transfers.id"), nullable=True),
+    Column("timeout_s", Integer, nullable=False),
+    Column("expires_at_us", BigInteger, nullable=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("pending_status", String(16), nullable=True),
+    ForeignKeyConstraint(
+        ["debit_account_id", "currency"],
+        ["accounts.id", "accounts.currency"],
+        name="fk_transfers_debit_account",
+    ),
+    ForeignKeyConstraint(
+        ["credit_account_id", "currency"],
+        ["accounts.id", "accounts.currency"],
+        name="fk_transfers_credit_account",
+    ),
+    CheckConstraint("amount_minor > 0", name="amount_positive"),
+    CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
+    CheckConstraint(
+        "kind IN ('posting', 'pending', 'post_pending', 'void_pending')", name="kind"
+    ),
+    CheckConstraint(
+        "(kind = 'pending') = (pending_status IS NOT NULL)"
+        " AND (pending_status IS NULL"
+        " OR pending_status IN ('pending', 'posted', 'voided', 'expired'))",
+        name="pending_status",
+    ),
+    CheckConstraint(
+        "(kind IN ('post_pending', 'void_pending')) = (pending_id IS NOT NULL)",
+        name="pending_ref",
+    ),
+)
+Index("ix_transfers_debit_account_id_seq", transfers.c.debit_account_id, transfers.c.seq)
+Index("ix_transfers_credit_account_id_seq", transfers.c.credit_account_id, transfers.c.seq)
+# A pending transfer is resolved once; a transfer is reversed once.
+Index(
+    "uq_transfers_pending_id",
+    transfers.c.pending_id,
+    unique=True,
+    sqlite_where=text("pending_id IS NOT NULL"),
+    postgresql_where=text("pending_id IS NOT NULL"),
+)
+Index(
+    "uq_transfers_reversal_of",
+    transfers.c.reversal_of,
+    unique=True,
+    sqlite_where=text("reversal_of IS NOT NULL"),
+    postgresql_where=text("reversal_of IS NOT NULL"),
+)
+Index(
+    "ix_transfers_open_pending",
+    transfers.c.expires_at_us,
+    sqlite_where=text("pending_status = 'pending'"),
+    postgresql_where=text("pending_status = 'pending'"),
+)
+
+# Allocators for customer and account serials (numbers are derived from them).
+sequences = Table(
+    "sequences",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+JOURNAL_COLUMNS = (
+    "id", "kind", "debit_account_id", "credit_account_id", "amount_minor", "currency",
+    "code", "channel", "reference", "pending_id", "reversal_of", "timeout_s",
+    "expires_at_us", "created_at_us", "pending_status",
+)

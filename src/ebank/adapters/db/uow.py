@@ -1,0 +1,57 @@
+"""The SQL unit of work: one connection, one transaction, the repositories on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from ebank.adapters.db.engine import READ_ONLY
+from ebank.adapters.db.journal import SqlJournal
+from ebank.adapters.db.repositories import SqlAccounts, SqlBranches, SqlCustomers, SqlSequences
+
+
+class SqlUnitOfWork:
+    """``with uow: ...; uow.commit()``. Leaving the block without commit rolls back."""
+
+    def __init__(self, engine: Engine, read_only: bool = False) -> None:
+        self.engine = engine
+        self.read_only = read_only
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Self:
+        conn = self.engine.connect()
+        if self.read_only:
+            conn = conn.execution_options(**{READ_ONLY: True})
+        conn.begin()
+        self._conn = conn
+        self.branches = SqlBranches(conn)
+        self.customers = SqlCustomers(conn)
+        self.accounts = SqlAccounts(conn)
+        self.journal = SqlJournal(conn)
+        self.sequences = SqlSequences(conn)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        conn = self._conn
+        self._conn = None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            conn.close()
+
+    @property
+    def connection(self) -> Connection:
+        assert self._conn is not None, "use the unit of work inside its with-block"
+        return self._conn
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()

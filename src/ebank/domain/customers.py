@@ -1,0 +1,61 @@
+"""Customers: individuals and corporates (法人), each with a tier (客户分层) that later
+drives limits, fees and service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ebank.domain.errors import InvalidInput
+
+
+class CustomerKind(StrEnum):
+    INDIVIDUAL = "individual"
+    CORPORATE = "corporate"
+
+
+class Tier(StrEnum):
+    STANDARD = "standard"
+    SILVER = "silver"
+    GOLD = "gold"
+    PLATINUM = "platinum"
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "resident_id"  # 居民身份证
+    PASSPORT = "passport"
+    BUSINESS_LICENCE = "business_licence"  # unified social credit code
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: int
+    number: str
+    kind: CustomerKind
+    name: str
+    tier: Tier
+    id_type: IdType
+    id_number: str
+    branch_code: str
+    phone: str = ""
+
+    def __post_init__(self) -> None:
+        check_customer_fields(self.kind, self.name, self.id_type, self.id_number)
+
+
+def check_customer_fields(kind: CustomerKind, name: str, id_type: IdType, id_number: str) -> None:
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("customer name must be 1 to 200 characters")
+    if not id_number.strip() or len(id_number) > 40:
+        raise InvalidInput("identity document number must be 1 to 40 characters")
+    if kind is CustomerKind.CORPORATE and id_type in (IdType.RESIDENT_ID, IdType.PASSPORT):
+        raise InvalidInput("a corporate customer is identified by its business licence")
+    if kind is CustomerKind.INDIVIDUAL and id_type is IdType.BUSINESS_LICENCE:
+        raise InvalidInput("an individual is not identified by a business licence")
+
+
+def customer_number(serial: int) -> str:
+    if not 0 < serial < 10**10:
+        raise InvalidInput("customer serial out of range")
+    return f"C{serial:010d}"

@@ -34,7 +34,7 @@ def post_batch(ctx: Context, batch: Sequence[Transfer]) -> BatchOutcome:
     for attempt in range(MAX_ATTEMPTS):
         try:
             with ctx.uow() as uow:
-                outcome = _post_in(uow, batch, ctx.clock.now_us())
+                outcome = post_within(uow, batch, ctx.clock.now_us())
                 uow.commit()
                 return outcome
         except ConcurrencyConflict:
@@ -43,7 +43,9 @@ def post_batch(ctx: Context, batch: Sequence[Transfer]) -> BatchOutcome:
     raise AssertionError("unreachable")
 
 
-def _post_in(uow: UnitOfWork, batch: Sequence[Transfer], now_us: int) -> BatchOutcome:
+def post_within(uow: UnitOfWork, batch: Sequence[Transfer], now_us: int) -> BatchOutcome:
+    """Apply ``batch`` inside a unit of work the caller commits: for work that must be
+    all or nothing together with other changes (a data migration, the demo bank)."""
     context = uow.journal.load(batch)
     outcome = apply_batch(batch, context, now_us)
     uow.journal.save(outcome)

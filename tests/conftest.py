@@ -1,0 +1,111 @@
+"""Shared fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is not optional: if the server cannot be reached the PostgreSQL half of the
+suite errors (it is never skipped), and the session writes how many PostgreSQL tests
+passed to ``var/test-report/postgresql-passed`` so that CI can prove the half ran.
+Point ``EBANK_TEST_POSTGRES_URL`` at another server to use it instead of the local one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from ebank.adapters.clock import FixedClock
+from ebank.adapters.db.engine import make_engine, normalise_url, upgrade
+from ebank.bootstrap import Bank, build
+from ebank.config import Settings
+
+POSTGRES_ADMIN_URL = normalise_url(
+    os.environ.get("EBANK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+REPORT_DIR = Path(__file__).resolve().parent.parent / "var" / "test-report"
+# 2026-11-02 09:00:00 Asia/Shanghai, a Monday: tests run on a fixed clock.
+TEST_EPOCH_US = 1_794_013_200_000_000
+
+_pg_passed = 0
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _pg_passed  # noqa: PLW0603 - a session-wide counter
+    if report.when == "call" and report.passed and "postgresql" in report.keywords:
+        _pg_passed += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    (REPORT_DIR / "postgresql-passed").write_text(f"{_pg_passed}\n")
+
+
+def _worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test session on the PostgreSQL server, migrated."""
+    admin = make_url(POSTGRES_ADMIN_URL)
+    name = f"ebank_test_{_worker_suffix()}"
+    admin_engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the half must fail, loudly, when the server is missing
+        pytest.fail(f"PostgreSQL at {admin.render_as_string()} is required: {exc}",
+                    pytrace=False)
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "ebank.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE transfers, accounts, customers, branches"
+                          " RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE sequences SET value = 0"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database: SQLite in a temporary file, or PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "ebank.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(TEST_EPOCH_US)
+
+
+@pytest.fixture
+def bank(database_url: str, clock: FixedClock) -> Iterator[Bank]:
+    bank = build(Settings(database_url=database_url, environment="test"), clock=clock)
+    yield bank
+    bank.close()

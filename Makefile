@@ -25,7 +25,10 @@ run: install
 
 ## make test: install, then lint, type-check, check the layers and run the whole suite.
 test: install lint typecheck check-imports
+	scripts/ensure-postgres
+	rm -f var/test-report/postgresql-passed
 	$(BIN)/python -m pytest
+	scripts/check-test-report
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from ebank.adapters.clock import SystemClock, TimeOrderedIds
 from ebank.adapters.db.auditor import SqlLedgerAuditor
 from ebank.adapters.db.engine import make_engine
+from ebank.adapters.db.reports import SqlBankReports
 from ebank.adapters.db.uow import SqlUnitOfWork
 from ebank.application.context import Context
 from ebank.application.ports import Clock, IdGenerator
@@ -35,5 +36,6 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None,
         clock=clock or SystemClock(),
         ids=ids or TimeOrderedIds(),
         auditor=lambda: SqlLedgerAuditor(engine),
+        reports=lambda: SqlBankReports(engine),
     )
     return Bank(settings=settings, engine=engine, ctx=ctx)

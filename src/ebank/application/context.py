@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from ebank.application.ports import Clock, IdGenerator, LedgerAuditor, UnitOfWork
+
+if TYPE_CHECKING:
+    from ebank.application.queries import BankReports
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,3 +19,4 @@ class Context:
     clock: Clock
     ids: IdGenerator
     auditor: Callable[[], LedgerAuditor]
+    reports: Callable[[], BankReports] | None = None

@@ -1,0 +1,376 @@
+"""Ledger throughput: how many transfers a second ``post_batch`` commits.
+
+Prints figures; asserts nothing about time. For SQLite (a file in a temporary directory)
+and PostgreSQL (a fresh database ``ebank_bench`` on the server of ``--pg-url``), each
+migrated from scratch, it:
+
+1. opens a head office and a branch (``add_branch``), bulk-inserts the customers and one
+   savings account each, and funds every account from the head office's capital account;
+2. posts transfers of random amounts between random pairs of those accounts through
+   ``application.ledger.post_batch`` in batches of 1, 100 and 1,000, with time-ordered
+   ids, and prints transfers/second. The transfer requests are built before the clock
+   starts: the figure is the ledger's (load, apply, save, commit), not request parsing.
+   On PostgreSQL each batch size also runs with several posting processes at once
+   (``--pg-workers``), because PostgreSQL is built for many writers;
+3. where ``pgbench`` is on PATH, runs its built-in TPC-B-like transaction against the
+   same server (``pgbench -i -s 10`` in a database of its own, then
+   ``pgbench -c 16 -j 2 -T 20 -n``) and prints the ratio of our batch-1,000 rate to its TPS;
+4. runs the reconciliation check (``verify_ledger``) on each database and prints whether
+   it passed, and the benchmark's peak memory.
+
+    .venv/bin/python bench/ledger.py                 # the full run (a few minutes)
+    .venv/bin/python bench/ledger.py --quick         # a smoke run
+    .venv/bin/python bench/ledger.py --sqlite-only --pg-url postgresql://u:p@host/db
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+from ebank.adapters.db.engine import make_engine, normalise_url, upgrade
+from ebank.application.banking import (
+    ACCOUNT_SERIAL,
+    CUSTOMER_SERIAL,
+    add_branch,
+    new_customer_account,
+)
+from ebank.application.context import Context
+from ebank.application.ledger import post_batch
+from ebank.application.verify import verify_ledger
+from ebank.bootstrap import Bank, build
+from ebank.config import Settings
+from ebank.domain.accounts import GlKind
+from ebank.domain.branches import BranchKind
+from ebank.domain.codes import TxCode
+from ebank.domain.customers import Customer, CustomerKind, IdType, Tier, customer_number
+from ebank.domain.transfers import Result, Transfer
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+BENCH_DB = "ebank_bench"
+PGBENCH_DB = "ebank_bench_pgbench"
+HEAD_OFFICE, BRANCH = "0001", "0101"
+OPENING_BALANCE_MINOR = 10_000_000  # 100,000.00 CNY each: no random transfer is refused
+MAX_AMOUNT_MINOR = 1_000
+FUNDING_BATCH = 1_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    accounts: int
+    counts: dict[int, int]  # batch size -> transfers to post
+    pg_workers: int
+    pgbench_scale: int
+    pgbench_clients: int
+    pgbench_seconds: int
+
+
+@dataclass(frozen=True)
+class Run:
+    database: str
+    batch_size: int
+    workers: int
+    transfers: int
+    ok: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.transfers / self.seconds if self.seconds else 0.0
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    if args.quick:
+        return Plan(accounts=1_000, counts={1: 300, 100: 5_000, 1_000: 10_000},
+                    pg_workers=args.pg_workers, pgbench_scale=1, pgbench_clients=16,
+                    pgbench_seconds=5)
+    return Plan(accounts=10_000, counts={1: 5_000, 100: 100_000, 1_000: 100_000},
+                pg_workers=args.pg_workers, pgbench_scale=10, pgbench_clients=16,
+                pgbench_seconds=20)
+
+
+# -- the bank -------------------------------------------------------------------------
+def open_bank(url: str) -> Bank:
+    return build(Settings(database_url=url, environment="test"))
+
+
+def populate(ctx: Context, n: int) -> list[int]:
+    """A head office, a branch, ``n`` customers with a funded savings account each;
+    returns the account ids."""
+    add_branch(ctx, HEAD_OFFICE, "Head office", BranchKind.HEAD_OFFICE, None)
+    add_branch(ctx, BRANCH, "Benchmark branch", BranchKind.BRANCH, HEAD_OFFICE)
+    now = ctx.clock.now_us()
+    with ctx.uow() as uow:
+        first_customer = uow.sequences.next_block(CUSTOMER_SERIAL, n)
+        first_account = uow.sequences.next_block(ACCOUNT_SERIAL, n)
+        customers = [
+            Customer(id=first_customer + i, number=customer_number(first_customer + i),
+                     kind=CustomerKind.INDIVIDUAL, name=f"Bench customer {i:05d}",
+                     tier=Tier.STANDARD, id_type=IdType.RESIDENT_ID,
+                     id_number=f"BENCH{i:013d}", branch_code=BRANCH)
+            for i in range(n)
+        ]
+        uow.customers.add_many(customers, now)
+        accounts = [new_customer_account(first_account + i, c, BRANCH, "SAV", "CNY", 0, now)
+                    for i, c in enumerate(customers)]
+        uow.accounts.add_many(accounts)
+        capital = uow.accounts.gl_account(HEAD_OFFICE, GlKind.CAPITAL, "CNY")
+        assert capital is not None
+        uow.commit()
+    ids = [a.id for a in accounts]
+    for i in range(0, n, FUNDING_BATCH):
+        outcome = post_batch(ctx, [
+            Transfer(id=ctx.ids.new_id(), debit_account_id=capital.id, credit_account_id=a,
+                     amount_minor=OPENING_BALANCE_MINOR, code=TxCode.OPENING_BALANCE,
+                     channel="bench", reference="opening balance")
+            for a in ids[i:i + FUNDING_BATCH]])
+        if not outcome.all_ok:
+            raise SystemExit(f"funding failed: {set(outcome.results)}")
+    return ids
+
+
+def make_transfers(ctx: Context, account_ids: Sequence[int], count: int,
+                   rng: random.Random) -> list[Transfer]:
+    out = []
+    n = len(account_ids)
+    for _ in range(count):
+        i = rng.randrange(n)
+        j = rng.randrange(n - 1)
+        if j >= i:
+            j += 1
+        out.append(Transfer(id=ctx.ids.new_id(), debit_account_id=account_ids[i],
+                            credit_account_id=account_ids[j],
+                            amount_minor=rng.randint(1, MAX_AMOUNT_MINOR),
+                            code=TxCode.TRANSFER, channel="bench", reference="bench"))
+    return out
+
+
+def post_all(ctx: Context, transfers: Sequence[Transfer], batch_size: int) -> int:
+    """Post ``transfers`` in batches; returns how many were accepted."""
+    ok = 0
+    for i in range(0, len(transfers), batch_size):
+        ok += post_batch(ctx, transfers[i:i + batch_size]).results.count(Result.OK)
+    return ok
+
+
+# -- one database -------------------------------------------------------------------
+def bench_in_process(name: str, bank: Bank, account_ids: Sequence[int], plan: Plan,
+                     seed: int) -> list[Run]:
+    runs = []
+    for batch_size, count in plan.counts.items():
+        transfers = make_transfers(bank.ctx, account_ids, count, random.Random(seed + batch_size))
+        started = time.perf_counter()
+        ok = post_all(bank.ctx, transfers, batch_size)
+        run = Run(name, batch_size, 1, count, ok, time.perf_counter() - started)
+        report(run)
+        runs.append(run)
+    return runs
+
+
+def _worker(url: str, account_ids: Sequence[int], batch_size: int, count: int, seed: int,
+            barrier: Barrier, results: Any) -> None:
+    bank = open_bank(url)
+    try:
+        transfers = make_transfers(bank.ctx, account_ids, count, random.Random(seed))
+        with bank.engine.connect():  # open the connection before the clock starts
+            pass
+        barrier.wait()
+        results.put(post_all(bank.ctx, transfers, batch_size))
+    finally:
+        bank.close()
+
+
+def bench_processes(name: str, url: str, account_ids: Sequence[int], plan: Plan,
+                    seed: int) -> list[Run]:
+    """Each batch size again, posted by ``plan.pg_workers`` processes at once."""
+    runs = []
+    spawn = mp.get_context("spawn")
+    workers = plan.pg_workers
+    for batch_size, count in plan.counts.items():
+        share = count // workers
+        barrier = spawn.Barrier(workers + 1)
+        results = spawn.Queue()
+        procs = [spawn.Process(target=_worker, args=(
+            url, list(account_ids), batch_size, share, seed + 1000 * (k + 1) + batch_size,
+            barrier, results)) for k in range(workers)]
+        for p in procs:
+            p.start()
+        barrier.wait(timeout=300)
+        started = time.perf_counter()
+        ok = sum(results.get(timeout=600) for _ in procs)
+        elapsed = time.perf_counter() - started
+        for p in procs:
+            p.join()
+            if p.exitcode:
+                raise SystemExit(f"a posting process failed with exit code {p.exitcode}")
+        run = Run(name, batch_size, workers, share * workers, ok, elapsed)
+        report(run)
+        runs.append(run)
+    return runs
+
+
+def report(run: Run) -> None:
+    who = "1 connection" if run.workers == 1 else f"{run.workers} processes"
+    print(f"  {run.database:<10} batch {run.batch_size:>5}  {who:<13}"
+          f" {run.transfers:>8,} transfers in {run.seconds:7.2f} s"
+          f" = {run.rate:>9,.0f} transfers/s  ({run.ok:,} ok)", flush=True)
+
+
+def check(name: str, bank: Bank) -> bool:
+    started = time.perf_counter()
+    result = verify_ledger(bank.ctx)
+    print(f"  {name:<10} verify_ledger: {'PASSED' if result.ok else 'FAILED'}"
+          f" ({result.accounts:,} accounts, {result.transfers:,} transfers,"
+          f" {time.perf_counter() - started:.1f} s)", flush=True)
+    if not result.ok:
+        print(f"    mismatches={result.mismatch_count} breaches={result.limit_breaches[:5]}"
+              f" orphans={result.orphans[:5]} totals={result.totals}")
+    return result.ok
+
+
+def setup(name: str, url: str, plan: Plan) -> tuple[Bank, list[int]]:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    bank = open_bank(url)
+    started = time.perf_counter()
+    ids = populate(bank.ctx, plan.accounts)
+    print(f"  {name:<10} set-up: {plan.accounts:,} funded accounts in"
+          f" {time.perf_counter() - started:.1f} s", flush=True)
+    return bank, ids
+
+
+# -- PostgreSQL housekeeping ----------------------------------------------------------
+def recreate_database(admin: URL, name: str) -> URL:
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin.set(database=name)
+
+
+def drop_database(admin: URL, name: str) -> None:
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def pgbench(admin: URL, plan: Plan) -> float | None:
+    exe = shutil.which("pgbench")
+    if exe is None:
+        print("  pgbench not on PATH: no comparison")
+        return None
+    url = recreate_database(admin, PGBENCH_DB)
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    conn = [f"--host={url.host or '127.0.0.1'}", f"--port={url.port or 5432}",
+            f"--username={url.username or 'postgres'}"]
+    try:
+        subprocess.run([exe, *conn, "-i", "-q", "-s", str(plan.pgbench_scale), PGBENCH_DB],
+                       env=env, check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [exe, *conn, "-c", str(plan.pgbench_clients), "-j", "2", "-T",
+             str(plan.pgbench_seconds), "-n", PGBENCH_DB],
+            env=env, check=True, capture_output=True, text=True).stdout
+    finally:
+        drop_database(admin, PGBENCH_DB)
+    found = re.search(r"tps = ([0-9.]+)", out)
+    if found is None:
+        print(f"  could not read pgbench's TPS from:\n{out}")
+        return None
+    tps = float(found.group(1))
+    print(f"  pgbench (TPC-B-like, scale {plan.pgbench_scale}, {plan.pgbench_clients} clients,"
+          f" {plan.pgbench_seconds} s): {tps:,.0f} TPS", flush=True)
+    return tps
+
+
+# -- main -----------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--pg-url", default=os.environ.get("EBANK_BENCH_PG_URL", DEFAULT_PG_URL),
+                        help="a PostgreSQL server (any database on it: the benchmark creates"
+                             f" {BENCH_DB} and {PGBENCH_DB} there and drops them after)")
+    parser.add_argument("--pg-workers", type=int, default=4,
+                        help="posting processes for the concurrent PostgreSQL runs")
+    parser.add_argument("--seed", type=int, default=20261127)
+    args = parser.parse_args(argv)
+    plan = make_plan(args)
+    counts = ", ".join(f"{n:,} in batches of {b:,}" for b, n in plan.counts.items())
+    print(f"ebank ledger benchmark{' (quick)' if args.quick else ''}: {plan.accounts:,}"
+          f" accounts; {counts}", flush=True)
+    print("  (fewer transfers in batches of 1: each is a commit of its own)")
+    runs: list[Run] = []
+    verified: dict[str, bool] = {}
+    tps: float | None = None
+    closers: list[Callable[[], None]] = []
+    with tempfile.TemporaryDirectory(prefix="ebank-bench-") as tmp:
+        try:
+            print("SQLite (WAL, synchronous=FULL, one writer):", flush=True)
+            sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            bank, ids = setup("sqlite", sqlite_url, plan)
+            closers.append(bank.close)
+            runs += bench_in_process("sqlite", bank, ids, plan, args.seed)
+            verified["sqlite"] = check("sqlite", bank)
+            if not args.sqlite_only:
+                admin = make_url(normalise_url(args.pg_url))
+                print(f"PostgreSQL ({admin.host}:{admin.port or 5432}):", flush=True)
+                tps = pgbench(admin, plan)
+                pg_url = recreate_database(admin, BENCH_DB).render_as_string(
+                    hide_password=False)
+                closers.append(lambda: drop_database(admin, BENCH_DB))
+                bank, ids = setup("postgresql", pg_url, plan)
+                closers.insert(0, bank.close)
+                runs += bench_in_process("postgresql", bank, ids, plan, args.seed)
+                if plan.pg_workers > 1:
+                    runs += bench_processes("postgresql", pg_url, ids, plan, args.seed)
+                verified["postgresql"] = check("postgresql", bank)
+        finally:
+            for close in closers:
+                close()
+    summary(runs, tps, verified)
+    return 0 if all(verified.values()) else 1
+
+
+def summary(runs: Sequence[Run], tps: float | None, verified: dict[str, bool]) -> None:
+    print("Summary (transfers/s):")
+    for run in runs:
+        who = "1 connection" if run.workers == 1 else f"{run.workers} processes"
+        print(f"  {run.database:<10} batch {run.batch_size:>5} {who:<13} {run.rate:>9,.0f}")
+    if tps:
+        for run in runs:
+            if run.database == "postgresql" and run.batch_size == 1_000:
+                who = "1 connection" if run.workers == 1 else f"{run.workers} processes"
+                print(f"  ours/pgbench, postgresql batch 1,000, {who}: {run.rate / tps:.1f}x"
+                      f" ({run.rate:,.0f} transfers/s vs {tps:,.0f} TPS)")
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"  peak memory (max RSS): benchmark process {me / 1024:,.0f} MiB;"
+          f" largest child process (posting worker or pgbench) {children / 1024:,.0f} MiB")
+    for name, ok in verified.items():
+        print(f"  verify_ledger on {name}: {'passed' if ok else 'FAILED'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Reading the data-migration files (customers.csv, accounts.csv) and writing the mapping.
+
+The files are UTF-8 (a byte-order mark is allowed, as spreadsheet programs write one),
+comma separated, with a header row naming the columns in any order. Each problem is
+reported as ``file:line: what is wrong``; the line is where the row starts in the file.
+Only the format is checked here; what the values mean is checked by the use case.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import astuple, dataclass, field, fields
+from pathlib import Path
+
+from ebank.application.migration import (
+    MAX_ROWS,
+    AccountRecord,
+    CustomerRecord,
+    ImportBatch,
+    Issue,
+    MappingRow,
+)
+
+CUSTOMER_COLUMNS = ("legacy_id", "kind", "name", "tier", "id_type", "id_number",
+                    "branch_code", "phone")
+ACCOUNT_COLUMNS = ("legacy_account_no", "customer_legacy_id", "branch_code", "product_code",
+                   "currency", "opening_balance", "overdraft_limit", "status")
+MAPPING_COLUMNS = tuple(f.name for f in fields(MappingRow))
+MAX_FIELD_CHARS = 1000  # no column needs more; a longer field is a broken file
+
+
+@dataclass(slots=True)
+class _Read:
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    readable: bool = True  # False: the header or the encoding was wrong, or reading stopped
+
+
+def read_import_files(customers_path: Path, accounts_path: Path,
+                      max_rows: int = MAX_ROWS) -> ImportBatch:
+    """Both files as records, with every format problem found."""
+    customers = read_rows(customers_path, CUSTOMER_COLUMNS, max_rows)
+    accounts = read_rows(accounts_path, ACCOUNT_COLUMNS, max_rows)
+    c_name, a_name = customers_path.name, accounts_path.name
+    return ImportBatch(
+        customers_file=c_name,
+        accounts_file=a_name,
+        customers=[CustomerRecord(c_name, line, **values) for line, values in customers.rows],
+        accounts=[AccountRecord(a_name, line, **values) for line, values in accounts.rows],
+        issues=customers.issues + accounts.issues,
+        customers_readable=customers.readable,
+    )
+
+
+def read_rows(path: Path, columns: Sequence[str], max_rows: int = MAX_ROWS) -> _Read:
+    """The rows of one file as ``(line, {column: stripped text})``."""
+    out = _Read()
+    name = path.name
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            _read(csv.reader(f, strict=True), name, columns, max_rows, out)
+    except OSError as exc:
+        out.issues.append(Issue(name, 0, f"cannot read the file: {exc.strerror or exc}"))
+        out.readable = False
+    return out
+
+
+def _read(reader: Iterator[list[str]], name: str, columns: Sequence[str], max_rows: int,
+          out: _Read) -> None:
+    header: list[str] | None = None
+    line = 1
+    try:
+        for row in reader:
+            start, line = line, getattr(reader, "line_num", line) + 1
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            if header is None:
+                header = [cell.strip().lower() for cell in row]
+                if not _header_ok(header, columns, name, start, out):
+                    out.readable = False
+                    return
+                continue
+            if len(out.rows) >= max_rows:
+                out.issues.append(Issue(name, start, f"more than {max_rows} rows: split the"
+                                                     " migration (by branch, for example)"))
+                out.readable = False
+                return
+            _row(row, header, name, start, out)
+    except UnicodeDecodeError:
+        out.issues.append(Issue(name, line, "not UTF-8 text: save the file as UTF-8"))
+        out.readable = False
+        return
+    except csv.Error as exc:
+        out.issues.append(Issue(name, line, f"not valid CSV: {exc}"))
+        out.readable = False
+        return
+    if header is None:
+        out.issues.append(Issue(name, 0, "the file is empty: a header row is required"))
+        out.readable = False
+
+
+def _header_ok(header: list[str], columns: Sequence[str], name: str, line: int,
+               out: _Read) -> bool:
+    problems = []
+    missing = [c for c in columns if c not in header]
+    unexpected = [c for c in header if c not in columns]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing)}")
+    if unexpected:
+        problems.append(f"unexpected column(s): {', '.join(repr(c) for c in unexpected)}")
+    if repeated:
+        problems.append(f"repeated column(s): {', '.join(repeated)}")
+    if problems:
+        out.issues.append(Issue(name, line, "wrong header: " + "; ".join(problems)
+                                + f" (expected: {','.join(columns)})"))
+    return not problems
+
+
+def _row(row: list[str], header: list[str], name: str, line: int, out: _Read) -> None:
+    if len(row) != len(header):
+        out.issues.append(Issue(name, line, f"expected {len(header)} fields, found {len(row)}"))
+        return
+    too_long = [c for c, v in zip(header, row, strict=True) if len(v) > MAX_FIELD_CHARS]
+    if too_long:
+        out.issues.append(Issue(name, line, f"{too_long[0]} longer than {MAX_FIELD_CHARS}"
+                                            " characters"))
+        return
+    out.rows.append((line, {c: v.strip() for c, v in zip(header, row, strict=True)}))
+
+
+def write_mapping(path: Path, rows: Sequence[MappingRow]) -> None:
+    """Write the mapping CSV (UTF-8, header row) atomically: a reader never sees half."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(MAPPING_COLUMNS)
+            writer.writerows(astuple(r) for r in rows)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

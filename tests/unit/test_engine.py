@@ -391,7 +391,7 @@ def test_chains_in_one_batch_are_independent(book: Book) -> None:
     )
     assert outcome.results == [Result.OK, Result.LINKED_EVENT_FAILED, Result.EXCEEDS_CREDITS,
                                Result.OK, Result.OK, Result.EXCEEDS_CREDITS]
-    assert len(outcome.new_entries) == 4
+    assert len(outcome.new_entries) == 3
     assert book.balance(ALICE) == 800
     assert book.balance(CAROL) == 50
 

@@ -8,10 +8,11 @@ Only the format is checked here; what the values mean is checked by the use case
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass, field, fields
 from pathlib import Path
 
@@ -60,21 +61,37 @@ def read_rows(path: Path, columns: Sequence[str], max_rows: int = MAX_ROWS) -> _
     out = _Read()
     name = path.name
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            _read(csv.reader(f, strict=True), name, columns, max_rows, out)
+        with path.open("rb") as f:
+            _read(f, name, columns, max_rows, out)
     except OSError as exc:
         out.issues.append(Issue(name, 0, f"cannot read the file: {exc.strerror or exc}"))
         out.readable = False
     return out
 
 
-def _read(reader: Iterator[list[str]], name: str, columns: Sequence[str], max_rows: int,
+class _NotUtf8(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _text_lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
+    """Decoded line by line, so that a bad byte is reported on its own line."""
+    for n, raw in enumerate(raw_lines, 1):
+        try:
+            yield (raw.removeprefix(codecs.BOM_UTF8) if n == 1 else raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotUtf8(n) from None
+
+
+def _read(raw_lines: Iterable[bytes], name: str, columns: Sequence[str], max_rows: int,
           out: _Read) -> None:
     header: list[str] | None = None
+    reader = csv.reader(_text_lines(raw_lines), strict=True)
     line = 1
     try:
         for row in reader:
-            start, line = line, getattr(reader, "line_num", line) + 1
+            start, line = line, reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue  # a blank line
             if header is None:
@@ -89,8 +106,8 @@ def _read(reader: Iterator[list[str]], name: str, columns: Sequence[str], max_ro
                 out.readable = False
                 return
             _row(row, header, name, start, out)
-    except UnicodeDecodeError:
-        out.issues.append(Issue(name, line, "not UTF-8 text: save the file as UTF-8"))
+    except _NotUtf8 as exc:
+        out.issues.append(Issue(name, exc.line, "not UTF-8 text: save the file as UTF-8"))
         out.readable = False
         return
     except csv.Error as exc:

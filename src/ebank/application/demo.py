@@ -211,7 +211,7 @@ def _amount(rng: random.Random, low_yuan: int, high_yuan: int) -> int:
     value in it rounded to two significant digits, as people's amounts tend to be."""
     decade = rng.randrange(len(str(low_yuan)) - 1, len(str(high_yuan)))
     value = rng.randint(max(low_yuan, 10**decade), min(high_yuan, 10 ** (decade + 1) - 1))
-    step = 10 ** max(0, decade - 1)
+    step: int = 10 ** max(0, decade - 1)
     return max(1, value // step * step) * 100
 
 

@@ -22,7 +22,14 @@ from ebank.application.ledger import MAX_BATCH_SIZE, post_within
 from ebank.application.ports import UnitOfWork
 from ebank.domain.accounts import Account, AccountStatus, GlKind, NormalSide, product
 from ebank.domain.codes import TxCode
-from ebank.domain.customers import Customer, CustomerKind, IdType, Tier, check_customer_fields
+from ebank.domain.customers import (
+    Customer,
+    CustomerKind,
+    IdType,
+    Tier,
+    check_customer_fields,
+    customer_number,
+)
 from ebank.domain.errors import InvalidInput
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.transfers import JournalEntry, Result, Transfer
@@ -313,7 +320,7 @@ def _build_customer(row: CustomerRecord, serial: int, branches: set[str],
             found.append(exc.message)
     if found or kind is None or tier is None or id_type is None:
         return None
-    return Customer(id=serial, number=f"C{serial:010d}", kind=kind, name=row.name, tier=tier,
+    return Customer(id=serial, number=customer_number(serial), kind=kind, name=row.name, tier=tier,
                     id_type=id_type, id_number=row.id_number, branch_code=row.branch_code,
                     phone=row.phone)
 

@@ -126,11 +126,17 @@ class SequenceAllocator(Protocol):
 
 
 class UnitOfWork(Protocol):
-    branches: BranchRepository
-    customers: CustomerRepository
-    accounts: AccountRepository
-    journal: JournalStore
-    sequences: SequenceAllocator
+    # Read-only members, so that an implementation may narrow their types.
+    @property
+    def branches(self) -> BranchRepository: ...
+    @property
+    def customers(self) -> CustomerRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def journal(self) -> JournalStore: ...
+    @property
+    def sequences(self) -> SequenceAllocator: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from ebank.adapters.db.engine import READ_ONLY
 from ebank.adapters.db.tables import accounts, transfers
@@ -38,7 +38,7 @@ class SqlLedgerAuditor:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def _connect(self):  # type: ignore[no-untyped-def]
+    def _connect(self) -> Connection:
         return self.engine.connect().execution_options(**{READ_ONLY: True})
 
     def stored_accounts(self) -> Iterator[StoredAccountState]:

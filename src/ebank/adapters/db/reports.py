@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, func, select
 
 from ebank.adapters.db.engine import READ_ONLY
 from ebank.adapters.db.tables import accounts, branches, customers, transfers
@@ -16,7 +18,7 @@ class SqlBankReports:
     def summary(self) -> BankSummary:
         a = accounts
         with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-            def counts(column):  # type: ignore[no-untyped-def]
+            def counts(column: ColumnElement[Any]) -> dict[str, int]:
                 rows = conn.execute(select(column, func.count()).group_by(column))
                 return {str(k): int(n) for k, n in rows}
 

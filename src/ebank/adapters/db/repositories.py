@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from ebank.adapters.db.tables import accounts, branches, customers, sequences
+from ebank.adapters.db import tables as t
 from ebank.domain.accounts import Account, AccountStatus, Balances, GlKind, product
 from ebank.domain.branches import Branch, BranchKind
 from ebank.domain.customers import Customer, CustomerKind, IdType, Tier
@@ -20,21 +20,21 @@ class SqlBranches:
         self.conn = conn
 
     def get(self, code: str) -> Branch | None:
-        row = self.conn.execute(select(branches).where(branches.c.code == code)).first()
+        row = self.conn.execute(select(t.branches).where(t.branches.c.code == code)).first()
         return _branch(row) if row else None
 
     def add(self, branch: Branch, now_us: int) -> None:
-        self.conn.execute(insert(branches).values(
+        self.conn.execute(insert(t.branches).values(
             code=branch.code, name=branch.name, kind=branch.kind.value,
             parent_code=branch.parent_code, created_at_us=now_us))
 
     def all(self) -> list[Branch]:
-        rows = self.conn.execute(select(branches).order_by(branches.c.code))
+        rows = self.conn.execute(select(t.branches).order_by(t.branches.c.code))
         return [_branch(r) for r in rows]
 
     def head_office(self) -> Branch | None:
         row = self.conn.execute(
-            select(branches).where(branches.c.kind == BranchKind.HEAD_OFFICE.value)).first()
+            select(t.branches).where(t.branches.c.kind == BranchKind.HEAD_OFFICE.value)).first()
         return _branch(row) if row else None
 
 
@@ -48,29 +48,29 @@ class SqlCustomers:
         self.conn = conn
 
     def get(self, customer_id: int) -> Customer | None:
-        return self._one(customers.c.id == customer_id)
+        return self._one(t.customers.c.id == customer_id)
 
     def by_number(self, number: str) -> Customer | None:
-        return self._one(customers.c.number == number)
+        return self._one(t.customers.c.number == number)
 
     def by_identity(self, id_type: str, id_number: str) -> Customer | None:
-        return self._one((customers.c.id_type == id_type) & (customers.c.id_number == id_number))
+        return self._one((t.customers.c.id_type == id_type) & (t.customers.c.id_number == id_number))
 
     def _one(self, where: Any) -> Customer | None:
-        row = self.conn.execute(select(customers).where(where)).first()
+        row = self.conn.execute(select(t.customers).where(where)).first()
         return _customer(row) if row else None
 
     def add(self, customer: Customer, now_us: int) -> None:
         self.add_many([customer], now_us)
 
-    def add_many(self, items: Sequence[Customer], now_us: int) -> None:
+    def add_many(self, customers: Sequence[Customer], now_us: int) -> None:
         rows = [{
             "id": c.id, "number": c.number, "kind": c.kind.value, "name": c.name,
             "tier": c.tier.value, "id_type": c.id_type.value, "id_number": c.id_number,
             "branch_code": c.branch_code, "phone": c.phone, "created_at_us": now_us,
-        } for c in items]
+        } for c in customers]
         for i in range(0, len(rows), INSERT_CHUNK):
-            self.conn.execute(insert(customers), rows[i:i + INSERT_CHUNK])
+            self.conn.execute(insert(t.customers), rows[i:i + INSERT_CHUNK])
 
 
 def _customer(row: Row[Any]) -> Customer:
@@ -84,33 +84,33 @@ class SqlAccounts:
         self.conn = conn
 
     def get(self, account_id: int) -> Account | None:
-        return self._one(accounts.c.id == account_id)
+        return self._one(t.accounts.c.id == account_id)
 
     def by_number(self, number: str) -> Account | None:
-        return self._one(accounts.c.number == number)
+        return self._one(t.accounts.c.number == number)
 
     def gl_account(self, branch_code: str, kind: GlKind, currency: str) -> Account | None:
-        return self._one((accounts.c.branch_code == branch_code)
-                         & (accounts.c.gl_kind == kind.value)
-                         & (accounts.c.currency == currency))
+        return self._one((t.accounts.c.branch_code == branch_code)
+                         & (t.accounts.c.gl_kind == kind.value)
+                         & (t.accounts.c.currency == currency))
 
     def lock(self, account_id: int) -> Account | None:
         row = self.conn.execute(
-            select(accounts).where(accounts.c.id == account_id).with_for_update()).first()
+            select(t.accounts).where(t.accounts.c.id == account_id).with_for_update()).first()
         return account_from_row(row) if row else None
 
     def _one(self, where: Any) -> Account | None:
-        row = self.conn.execute(select(accounts).where(where)).first()
+        row = self.conn.execute(select(t.accounts).where(where)).first()
         return account_from_row(row) if row else None
 
     def balances(self, account_id: int) -> Balances:
-        row = self.conn.execute(select(accounts).where(accounts.c.id == account_id)).one()
+        row = self.conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one()
         return balances_from_row(row)
 
     def add(self, account: Account) -> None:
         self.add_many([account])
 
-    def add_many(self, items: Sequence[Account]) -> None:
+    def add_many(self, accounts: Sequence[Account]) -> None:
         rows = [{
             "id": a.id, "number": a.number, "product_code": a.product_code,
             "currency": a.currency, "branch_code": a.branch_code, "customer_id": a.customer_id,
@@ -120,20 +120,20 @@ class SqlAccounts:
             "debits_must_not_exceed_credits": a.debits_must_not_exceed_credits,
             "credits_must_not_exceed_debits": a.credits_must_not_exceed_debits,
             "opened_at_us": a.opened_at_us,
-        } for a in items]
+        } for a in accounts]
         for i in range(0, len(rows), INSERT_CHUNK):
-            self.conn.execute(insert(accounts), rows[i:i + INSERT_CHUNK])
+            self.conn.execute(insert(t.accounts), rows[i:i + INSERT_CHUNK])
 
     def set_status(self, account_id: int, status: AccountStatus, now_us: int) -> None:
         values: dict[str, Any] = {"status": status.value}
         if status is AccountStatus.CLOSED:
             values["closed_at_us"] = now_us
-        self.conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+        self.conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(**values))
 
     def for_customer(self, customer_id: int) -> list[Account]:
         rows = self.conn.execute(
-            select(accounts).where(accounts.c.customer_id == customer_id)
-            .order_by(accounts.c.id))
+            select(t.accounts).where(t.accounts.c.customer_id == customer_id)
+            .order_by(t.accounts.c.id))
         return [account_from_row(r) for r in rows]
 
 
@@ -164,8 +164,8 @@ class SqlSequences:
     def next_block(self, name: str, size: int) -> int:
         assert size > 0
         row = self.conn.execute(
-            update(sequences).where(sequences.c.name == name)
-            .values(value=sequences.c.value + size).returning(sequences.c.value)).first()
+            update(t.sequences).where(t.sequences.c.name == name)
+            .values(value=t.sequences.c.value + size).returning(t.sequences.c.value)).first()
         if row is None:
             raise LookupError(f"no sequence {name!r}: the migrations create every sequence")
         return int(row.value) - size + 1

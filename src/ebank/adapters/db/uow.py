@@ -15,6 +15,12 @@ from ebank.adapters.db.repositories import SqlAccounts, SqlBranches, SqlCustomer
 class SqlUnitOfWork:
     """``with uow: ...; uow.commit()``. Leaving the block without commit rolls back."""
 
+    branches: SqlBranches
+    customers: SqlCustomers
+    accounts: SqlAccounts
+    journal: SqlJournal
+    sequences: SqlSequences
+
     def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self.engine = engine
         self.read_only = read_only

@@ -68,6 +68,8 @@ class FakeStore:
         self.commits = 0
         self.conflicts_to_raise = 0  # the next N journal saves lose a race
         self.saves_attempted = 0
+        self.expiry_conflicts_to_raise = 0  # the next N saves of expired holds lose one
+        self.expiry_saves_attempted = 0
 
 
 class FakeBranches:
@@ -270,6 +272,10 @@ class FakeJournal:
 
     def save_expired(self, entries: Sequence[JournalEntry],
                      accounts: Sequence[LedgerAccount]) -> None:
+        self.store.expiry_saves_attempted += 1
+        if self.store.expiry_conflicts_to_raise:
+            self.store.expiry_conflicts_to_raise -= 1
+            raise ConcurrencyConflict("a concurrent writer holds the row")
         by_id = self._by_id()
         for entry in entries:
             self._set_pending_status(by_id[entry.id], entry.pending_status)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,8 @@ class FixedClock:
         return self._now_us
 
     def today(self) -> date:
-        return datetime.fromtimestamp(self._now_us / 1e6, UTC).astimezone(self.tz).date()
+        at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=self._now_us)
+        return at.astimezone(self.tz).date()
 
     def advance(self, seconds: float) -> None:
         self._now_us += int(seconds * 1_000_000)

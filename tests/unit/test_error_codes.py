@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 
+import ebank
 from ebank.domain import errors
 from ebank.domain.transfers import Result
 from ebank.entrypoints.error_codes import SYSTEM_ERROR, answer_for, known_codes
@@ -14,12 +17,23 @@ def test_every_ledger_result_has_an_answer() -> None:
     assert missing == []
 
 
+def _subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    for sub in list(found):
+        found |= _subclasses(sub)
+    return found
+
+
 def test_every_domain_error_has_an_answer() -> None:
+    # Import every module that may define a DomainError, then walk the class tree.
+    for module in pkgutil.walk_packages(ebank.__path__, "ebank."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
     codes = {
-        cls.code for cls in vars(errors).values()
-        if isinstance(cls, type) and issubclass(cls, errors.DomainError)
-        and cls not in (errors.DomainError, errors.TransferRefused)
+        cls.code for cls in _subclasses(errors.DomainError)
+        if cls is not errors.TransferRefused  # carries a ledger Result, checked above
     }
+    assert "import_rejected" in codes
     assert codes - known_codes() == set()
 
 

@@ -25,10 +25,26 @@ from ebank.application.migration import (
     MappingRow,
 )
 
-CUSTOMER_COLUMNS = ("legacy_id", "kind", "name", "tier", "id_type", "id_number",
-                    "branch_code", "phone")
-ACCOUNT_COLUMNS = ("legacy_account_no", "customer_legacy_id", "branch_code", "product_code",
-                   "currency", "opening_balance", "overdraft_limit", "status")
+CUSTOMER_COLUMNS = (
+    "legacy_id",
+    "kind",
+    "name",
+    "tier",
+    "id_type",
+    "id_number",
+    "branch_code",
+    "phone",
+)
+ACCOUNT_COLUMNS = (
+    "legacy_account_no",
+    "customer_legacy_id",
+    "branch_code",
+    "product_code",
+    "currency",
+    "opening_balance",
+    "overdraft_limit",
+    "status",
+)
 MAPPING_COLUMNS = tuple(f.name for f in fields(MappingRow))
 MAX_FIELD_CHARS = 1000  # no column needs more; a longer field is a broken file
 
@@ -40,8 +56,9 @@ class _Read:
     readable: bool = True  # False: the header or the encoding was wrong, or reading stopped
 
 
-def read_import_files(customers_path: Path, accounts_path: Path,
-                      max_rows: int = MAX_ROWS) -> ImportBatch:
+def read_import_files(
+    customers_path: Path, accounts_path: Path, max_rows: int = MAX_ROWS
+) -> ImportBatch:
     """Both files as records, with every format problem found."""
     customers = read_rows(customers_path, CUSTOMER_COLUMNS, max_rows)
     accounts = read_rows(accounts_path, ACCOUNT_COLUMNS, max_rows)
@@ -84,8 +101,9 @@ def _text_lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
             raise _NotUtf8(n) from None
 
 
-def _read(raw_lines: Iterable[bytes], name: str, columns: Sequence[str], max_rows: int,
-          out: _Read) -> None:
+def _read(
+    raw_lines: Iterable[bytes], name: str, columns: Sequence[str], max_rows: int, out: _Read
+) -> None:
     header: list[str] | None = None
     reader = csv.reader(_text_lines(raw_lines), strict=True)
     line = 1
@@ -101,8 +119,13 @@ def _read(raw_lines: Iterable[bytes], name: str, columns: Sequence[str], max_row
                     return
                 continue
             if len(out.rows) >= max_rows:
-                out.issues.append(Issue(name, start, f"more than {max_rows} rows: split the"
-                                                     " migration (by branch, for example)"))
+                out.issues.append(
+                    Issue(
+                        name,
+                        start,
+                        f"more than {max_rows} rows: split the migration (by branch, for example)",
+                    )
+                )
                 out.readable = False
                 return
             _row(row, header, name, start, out)
@@ -119,8 +142,7 @@ def _read(raw_lines: Iterable[bytes], name: str, columns: Sequence[str], max_row
         out.readable = False
 
 
-def _header_ok(header: list[str], columns: Sequence[str], name: str, line: int,
-               out: _Read) -> bool:
+def _header_ok(header: list[str], columns: Sequence[str], name: str, line: int, out: _Read) -> bool:
     problems = []
     missing = [c for c in columns if c not in header]
     unexpected = [c for c in header if c not in columns]
@@ -132,8 +154,13 @@ def _header_ok(header: list[str], columns: Sequence[str], name: str, line: int,
     if repeated:
         problems.append(f"repeated column(s): {', '.join(repeated)}")
     if problems:
-        out.issues.append(Issue(name, line, "wrong header: " + "; ".join(problems)
-                                + f" (expected: {','.join(columns)})"))
+        out.issues.append(
+            Issue(
+                name,
+                line,
+                "wrong header: " + "; ".join(problems) + f" (expected: {','.join(columns)})",
+            )
+        )
     return not problems
 
 
@@ -143,8 +170,9 @@ def _row(row: list[str], header: list[str], name: str, line: int, out: _Read) ->
         return
     too_long = [c for c, v in zip(header, row, strict=True) if len(v) > MAX_FIELD_CHARS]
     if too_long:
-        out.issues.append(Issue(name, line, f"{too_long[0]} longer than {MAX_FIELD_CHARS}"
-                                            " characters"))
+        out.issues.append(
+            Issue(name, line, f"{too_long[0]} longer than {MAX_FIELD_CHARS} characters")
+        )
         return
     out.rows.append((line, {c: v.strip() for c, v in zip(header, row, strict=True)}))
 

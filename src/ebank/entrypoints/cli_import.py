@@ -9,15 +9,24 @@ mapping file could not be written.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import progress as bars
 from rich.console import Console
 from rich.table import Table
 
 from ebank.adapters.migration_csv import read_import_files, write_mapping
-from ebank.application.migration import ImportRejected, ImportResult, Totals, import_legacy
+from ebank.application.migration import (
+    ImportRejected,
+    ImportResult,
+    Progress,
+    Totals,
+    import_legacy,
+)
 from ebank.application.ports import ConcurrencyConflict
 from ebank.bootstrap import build
 from ebank.domain.errors import DomainError
@@ -31,21 +40,41 @@ EXIT_MAPPING_FAILED = 3
 
 
 def import_command(
-    directory: Annotated[Path | None, typer.Argument(
-        help=f"folder holding {CUSTOMERS_FILE} and {ACCOUNTS_FILE}", show_default=False,
-    )] = None,
-    customers: Annotated[Path | None, typer.Option(
-        "--customers", help=f"the customers file (default: DIRECTORY/{CUSTOMERS_FILE})",
-    )] = None,
-    accounts: Annotated[Path | None, typer.Option(
-        "--accounts", help=f"the accounts file (default: DIRECTORY/{ACCOUNTS_FILE})",
-    )] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="check and post everything, print the report, then roll back",
-    )] = False,
-    mapping_out: Annotated[Path | None, typer.Option(
-        "--mapping-out", help="write a CSV of legacy ids -> new customer/account numbers",
-    )] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help=f"folder holding {CUSTOMERS_FILE} and {ACCOUNTS_FILE}",
+            show_default=False,
+        ),
+    ] = None,
+    customers: Annotated[
+        Path | None,
+        typer.Option(
+            "--customers",
+            help=f"the customers file (default: DIRECTORY/{CUSTOMERS_FILE})",
+        ),
+    ] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(
+            "--accounts",
+            help=f"the accounts file (default: DIRECTORY/{ACCOUNTS_FILE})",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="check and post everything, print the report, then roll back",
+        ),
+    ] = False,
+    mapping_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping-out",
+            help="write a CSV of legacy ids -> new customer/account numbers",
+        ),
+    ] = None,
 ) -> None:
     """Import customers, accounts and opening balances from CSV files, all or nothing,
     and print the reconciliation report (read vs posted, per branch and currency)."""
@@ -56,19 +85,23 @@ def import_command(
     batch = read_import_files(customers_path, accounts_path)
     bank = build()
     try:
-        result = import_legacy(bank.ctx, batch, dry_run=dry_run)
+        with _progress(err) as progress:
+            result = import_legacy(bank.ctx, batch, dry_run=dry_run, progress=progress)
     except ImportRejected as exc:
         for issue in exc.issues:
             err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
         err.print(f"[red]{len(exc.issues)} problem(s): nothing was imported[/red]")
         raise typer.Exit(EXIT_REJECTED) from None
     except ConcurrencyConflict:
-        err.print("[red]another writer changed the ledger meanwhile: nothing was imported;"
-                  " run the import again[/red]")
+        err.print(
+            "[red]another writer changed the ledger meanwhile: nothing was imported;"
+            " run the import again[/red]"
+        )
         raise typer.Exit(EXIT_REJECTED) from None
     except DomainError as exc:
-        err.print(f"[red]refused ({exc.code}):[/red] {exc.message}; nothing was imported",
-                  highlight=False)
+        err.print(
+            f"[red]refused ({exc.code}):[/red] {exc.message}; nothing was imported", highlight=False
+        )
         raise typer.Exit(EXIT_REJECTED) from None
     finally:
         bank.close()
@@ -77,8 +110,32 @@ def import_command(
         _write_mapping(mapping_out, result, out, err)
 
 
-def _paths(directory: Path | None, customers: Path | None, accounts: Path | None,
-           err: Console) -> tuple[Path, Path]:
+@contextmanager
+def _progress(err: Console) -> Iterator[Progress]:
+    """A bar per stage on a terminal; nothing when the output goes to a file."""
+    if not err.is_terminal:
+        yield lambda stage, done, total: None
+        return
+    columns = (
+        bars.TextColumn("{task.description:>12}"),
+        bars.BarColumn(),
+        bars.MofNCompleteColumn(),
+        bars.TimeElapsedColumn(),
+    )
+    with bars.Progress(*columns, console=err, transient=True) as shown:
+        tasks: dict[str, bars.TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = shown.add_task(stage, total=total)
+            shown.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
+def _paths(
+    directory: Path | None, customers: Path | None, accounts: Path | None, err: Console
+) -> tuple[Path, Path]:
     if directory is None and (customers is None or accounts is None):
         err.print("give the DIRECTORY holding both files, or both --customers and --accounts")
         raise typer.Exit(EXIT_USAGE)
@@ -103,9 +160,12 @@ def _write_mapping(path: Path, result: ImportResult, out: Console, err: Console)
     try:
         write_mapping(path, result.mapping)
     except OSError as exc:
-        err.print(f"[red]the import IS committed, but {path} could not be written:"
-                  f" {exc}[/red]. Each opening-balance transfer's reference names its legacy"
-                  " account number.", highlight=False)
+        err.print(
+            f"[red]the import IS committed, but {path} could not be written:"
+            f" {exc}[/red]. Each opening-balance transfer's reference names its legacy"
+            " account number.",
+            highlight=False,
+        )
         raise typer.Exit(EXIT_MAPPING_FAILED) from None
     out.print(f"mapping of {len(result.mapping)} row(s) written to {path}", markup=False)
 
@@ -117,28 +177,47 @@ def print_report(console: Console, result: ImportResult) -> None:
     for c in report.customers:
         customers.add_row(c.branch_code, str(c.read), str(c.posted), _mark(c.matches))
     console.print(customers)
-    accounts = Table("Branch", "Cur", "Side", "Accounts", "Deposits", "Loans",
-                     "Opening transfers", "Suspense", "",
-                     title="Accounts and opening balances by branch and currency")
+    accounts = Table(
+        "Branch",
+        "Cur",
+        "Side",
+        "Accounts",
+        "Deposits",
+        "Loans",
+        "Opening transfers",
+        "Suspense",
+        "",
+        title="Accounts and opening balances by branch and currency",
+    )
     for line in report.accounts:
-        _add_pair(accounts, line.branch_code, line.currency, line.read, line.posted,
-                  line.matches)
+        _add_pair(accounts, line.branch_code, line.currency, line.read, line.posted, line.matches)
     for currency, (read, posted) in sorted(report.currency_totals().items()):
         _add_pair(accounts, "all", currency, read, posted, read == posted, bold=True)
     console.print(accounts)
-    what = (f"{result.customers} customer(s), {result.accounts} account(s),"
-            f" {result.transfers} opening-balance transfer(s)")
+    what = (
+        f"{result.customers} customer(s), {result.accounts} account(s),"
+        f" {result.transfers} opening-balance transfer(s)"
+    )
     if not report.balanced:  # the use case refuses to commit these; never expected here
         console.print(f"[red]read and posted DIFFER[/red] for {what}")
     elif result.dry_run:
-        console.print(f"[green]dry run: read and posted agree[/green] for {what};"
-                      " rolled back, nothing was imported")
+        console.print(
+            f"[green]dry run: read and posted agree[/green] for {what};"
+            " rolled back, nothing was imported"
+        )
     else:
         console.print(f"[green]imported[/green] {what}; read and posted agree")
 
 
-def _add_pair(table: Table, branch: str, currency: str, read: Totals, posted: Totals,
-              matches: bool, bold: bool = False) -> None:
+def _add_pair(
+    table: Table,
+    branch: str,
+    currency: str,
+    read: Totals,
+    posted: Totals,
+    matches: bool,
+    bold: bool = False,
+) -> None:
     table.add_section()
     style = "bold" if bold else None
     table.add_row(branch, currency, "read", *_cells(read, currency), "", style=style)

@@ -98,6 +98,7 @@ _TABLE: dict[str, Answer] = {
     "customer_exists": Answer(409, "94", "the customer already exists"),
     "account_status_conflict": Answer(409, "57", "not allowed in the account's present status"),
     "account_not_empty": Answer(409, "12", "the account must be empty to close"),
+    "import_rejected": Answer(422, "30", "the import was refused; nothing was imported"),
 }
 SYSTEM_ERROR = Answer(500, "96", "system error")
 

@@ -162,12 +162,17 @@ def check_status_change(account: Account, new: AccountStatus, balances: Balances
 
 def account_number(branch_code: str, serial: int) -> str:
     """A 19-digit account number: 4-digit branch, 14-digit serial, Luhn check digit."""
-    if not (branch_code.isdigit() and len(branch_code) == 4):
+    if not is_ascii_digits(branch_code, 4):
         raise InvalidInput("account numbers need a 4-digit branch code")
     if not 0 < serial < 10**14:
         raise InvalidInput("account serial out of range")
     body = f"{branch_code}{serial:014d}"
     return body + str(luhn_check_digit(body))
+
+
+def is_ascii_digits(text: str, length: int) -> bool:
+    """Exactly ``length`` ASCII digits (``str.isdigit`` also accepts other scripts' digits)."""
+    return len(text) == length and text.isascii() and text.isdigit()
 
 
 def luhn_check_digit(digits: str) -> int:
@@ -185,6 +190,6 @@ def luhn_check_digit(digits: str) -> int:
 def is_valid_account_number(number: str) -> bool:
     return (
         len(number) == 19
-        and number.isdigit()
+        and is_ascii_digits(number, 19)
         and luhn_check_digit(number[:-1]) == int(number[-1])
     )

@@ -34,7 +34,7 @@ class Branch:
     parent_code: str | None
 
     def __post_init__(self) -> None:
-        if not (len(self.code) == 4 and self.code.isdigit()):
+        if not (len(self.code) == 4 and self.code.isascii() and self.code.isdigit()):
             raise InvalidInput(f"branch code must be 4 digits, got {self.code!r}")
         if not self.name.strip() or len(self.name) > 100:
             raise InvalidInput("branch name must be 1 to 100 characters")

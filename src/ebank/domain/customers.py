@@ -41,10 +41,16 @@ class Customer:
     phone: str = ""
 
     def __post_init__(self) -> None:
-        check_customer_fields(self.kind, self.name, self.id_type, self.id_number)
+        check_customer_fields(self.kind, self.name, self.id_type, self.id_number, self.phone)
 
 
-def check_customer_fields(kind: CustomerKind, name: str, id_type: IdType, id_number: str) -> None:
+MAX_PHONE_LENGTH = 32
+
+
+def check_customer_fields(kind: CustomerKind, name: str, id_type: IdType, id_number: str,
+                          phone: str = "") -> None:
+    if len(phone) > MAX_PHONE_LENGTH:
+        raise InvalidInput(f"phone longer than {MAX_PHONE_LENGTH} characters")
     if not name.strip() or len(name) > 200:
         raise InvalidInput("customer name must be 1 to 200 characters")
     if not id_number.strip() or len(id_number) > 40:

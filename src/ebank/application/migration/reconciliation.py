@@ -1,0 +1,140 @@
+"""Reconciling a migration: what was posted, read back from the database inside the
+import's transaction, beside what was read from the files."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ebank.application.migration.checks import _Plan
+from ebank.application.migration.records import (
+    MIGRATION_CHANNEL,
+    READ_BACK_TICK,
+    AccountLine,
+    CustomerLine,
+    ImportBatch,
+    ImportReport,
+    Issue,
+    Progress,
+    Totals,
+)
+from ebank.application.ports import UnitOfWork
+from ebank.domain.accounts import Account, AccountStatus, NormalSide, product
+from ebank.domain.codes import TxCode
+from ebank.domain.transfers import JournalEntry
+
+_Posted = tuple[dict[str, int], dict[tuple[str, str], Totals]]
+
+
+def _read_back(
+    uow: UnitOfWork,
+    plan: _Plan,
+    chunk_size: int,
+    progress: Progress,
+) -> _Posted:
+    """What the database now holds for the imported customers, their accounts and the
+    opening-balance transfers, read back inside the import's transaction."""
+    customers: dict[str, int] = defaultdict(int)
+    stored: dict[int, Account] = {}
+    for n, (_, c) in enumerate(plan.customers):
+        if n % READ_BACK_TICK == 0:
+            progress("reading back", n, len(plan.customers))
+        again = uow.customers.get(c.id)
+        if again is not None:
+            customers[again.branch_code] += 1
+            stored.update((a.id, a) for a in uow.accounts.for_customer(c.id))
+    progress("reading back", len(plan.customers), len(plan.customers))
+    counters: dict[int, tuple[int, int]] = {}
+    entries: list[JournalEntry] = []
+    transfers = [t for _, t in plan.openings]
+    for start in range(0, len(transfers), chunk_size):
+        chunk = transfers[start : start + chunk_size]
+        loaded = uow.journal.load(chunk)  # the stored entries and their accounts' counters
+        entries.extend(loaded.existing[t.id] for t in chunk if t.id in loaded.existing)
+        counters.update(
+            (a.id, (a.debits_posted, a.credits_posted)) for a in loaded.accounts.values()
+        )
+    totals: dict[tuple[str, str], Totals] = defaultdict(Totals)
+    for a in stored.values():
+        if a.id not in counters:  # no opening balance: nothing loaded it above
+            b = uow.accounts.balances(a.id)
+            counters[a.id] = (b.debits_posted, b.credits_posted)
+        debits, credits = counters[a.id]
+        _count_account(
+            totals[(a.branch_code, a.currency)], a.normal_side, a.status, credits - debits
+        )
+    suspense = {p.suspense.id for p in plan.accounts}
+    for e in entries:
+        _count_entry(totals, e, stored, suspense)
+    return customers, totals
+
+
+def _count_account(t: Totals, side: NormalSide, status: AccountStatus, credit_balance: int) -> None:
+    t.accounts += 1
+    t.frozen += status is AccountStatus.FROZEN
+    t.dormant += status is AccountStatus.DORMANT
+    if side is NormalSide.CREDIT:
+        t.deposits_minor += credit_balance
+    else:
+        t.loans_minor -= credit_balance
+
+
+def _count_entry(
+    totals: dict[tuple[str, str], Totals],
+    e: JournalEntry,
+    stored: dict[int, Account],
+    suspense: set[int],
+) -> None:
+    if e.code != TxCode.OPENING_BALANCE or e.channel != MIGRATION_CHANNEL:
+        return
+    if e.credit_account_id in stored and e.debit_account_id in suspense:
+        own, movement = stored[e.credit_account_id], -e.amount_minor
+    elif e.debit_account_id in stored and e.credit_account_id in suspense:
+        own, movement = stored[e.debit_account_id], e.amount_minor
+    else:
+        return
+    t = totals[(own.branch_code, e.currency)]
+    t.transfers += 1
+    t.transfers_minor += e.amount_minor
+    t.suspense_minor += movement
+
+
+def _reconcile(plan: _Plan, posted: _Posted) -> tuple[list[CustomerLine], list[AccountLine]]:
+    """The read side (from the checked rows) beside the posted side (from the database)."""
+    read_customers: dict[str, int] = defaultdict(int)
+    for row, _ in plan.customers:
+        read_customers[row.branch_code] += 1
+    read: dict[tuple[str, str], Totals] = defaultdict(Totals)
+    for p in plan.accounts:
+        t = read[(p.row.branch_code, p.account.currency)]
+        side = product(p.row.product_code.upper()).normal_side
+        credit_balance = p.balance_minor if side is NormalSide.CREDIT else -p.balance_minor
+        _count_account(t, side, p.status, credit_balance)
+        if p.balance_minor:
+            t.transfers += 1
+            t.transfers_minor += abs(p.balance_minor)
+            t.suspense_minor -= credit_balance
+    posted_customers, posted_accounts = posted
+    customer_lines = [
+        CustomerLine(b, read_customers.get(b, 0), posted_customers.get(b, 0))
+        for b in sorted(set(read_customers) | set(posted_customers))
+    ]
+    account_lines = [
+        AccountLine(b, c, read.get((b, c), Totals()), posted_accounts.get((b, c), Totals()))
+        for b, c in sorted(set(read) | set(posted_accounts))
+    ]
+    return customer_lines, account_lines
+
+
+def _mismatches(batch: ImportBatch, report: ImportReport) -> list[Issue]:
+    where = f"{batch.customers_file} + {batch.accounts_file}"
+    out = [
+        Issue(where, 0, f"branch {c.branch_code}: {c.read} customers read, {c.posted} posted")
+        for c in report.customers
+        if not c.matches
+    ]
+    out += [
+        Issue(where, 0, f"branch {a.branch_code} {a.currency}: read {a.read}, posted {a.posted}")
+        for a in report.accounts
+        if not a.matches
+    ]
+    return out

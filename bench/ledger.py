@@ -9,9 +9,11 @@ migrated from scratch, it:
 2. posts transfers of random amounts between random pairs of those accounts through
    ``application.ledger.post_batch`` in batches of 1, 100 and 1,000, with time-ordered
    ids, and prints transfers/second. The transfer requests are built before the clock
-   starts: the figure is the ledger's (load, apply, save, commit), not request parsing.
-   On PostgreSQL each batch size also runs with several posting processes at once
-   (``--pg-workers``), because PostgreSQL is built for many writers;
+   starts (and frozen out of the garbage collector's sight, ``gc.freeze``): the figure is
+   the ledger's (load, apply, save, commit), not request parsing. On PostgreSQL each
+   batch size also runs with several posting processes at once (``--pg-workers``),
+   because PostgreSQL is built for many writers. Where the server runs with autovacuum
+   off, the benchmark runs ``VACUUM ANALYZE`` after the set-up, as autovacuum would;
 3. where ``pgbench`` is on PATH, runs its built-in TPC-B-like transaction against the
    same server (``pgbench -i -s 10`` in a database of its own, then
    ``pgbench -c 16 -j 2 -T 20 -n``) and prints the ratio of our batch-1,000 rate to its TPS;
@@ -26,6 +28,7 @@ migrated from scratch, it:
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import os
 import random
@@ -70,6 +73,7 @@ HEAD_OFFICE, BRANCH = "0001", "0101"
 OPENING_BALANCE_MINOR = 10_000_000  # 100,000.00 CNY each: no random transfer is refused
 MAX_AMOUNT_MINOR = 1_000
 FUNDING_BATCH = 1_000
+PG_WORKERS = 2  # one per CPU of the machines we measure on
 
 
 @dataclass(frozen=True)
@@ -171,14 +175,24 @@ def post_all(ctx: Context, transfers: Sequence[Transfer], batch_size: int) -> in
 
 
 # -- one database -------------------------------------------------------------------
+def freeze_heap() -> None:
+    """Move everything alive now (the requests built for the run) out of the garbage
+    collector's way, so that it only scans what the ledger itself allocates."""
+    gc.collect()
+    gc.freeze()
+
+
 def bench_in_process(name: str, bank: Bank, account_ids: Sequence[int], plan: Plan,
                      seed: int) -> list[Run]:
     runs = []
     for batch_size, count in plan.counts.items():
         transfers = make_transfers(bank.ctx, account_ids, count, random.Random(seed + batch_size))
+        freeze_heap()
         started = time.perf_counter()
         ok = post_all(bank.ctx, transfers, batch_size)
         run = Run(name, batch_size, 1, count, ok, time.perf_counter() - started)
+        del transfers
+        gc.unfreeze()
         report(run)
         runs.append(run)
     return runs
@@ -191,6 +205,7 @@ def _worker(url: str, account_ids: Sequence[int], batch_size: int, count: int, s
         transfers = make_transfers(bank.ctx, account_ids, count, random.Random(seed))
         with bank.engine.connect():  # open the connection before the clock starts
             pass
+        freeze_heap()
         barrier.wait()
         results.put(post_all(bank.ctx, transfers, batch_size))
     finally:
@@ -254,7 +269,22 @@ def setup(name: str, url: str, plan: Plan) -> tuple[Bank, list[int]]:
     ids = populate(bank.ctx, plan.accounts)
     print(f"  {name:<10} set-up: {plan.accounts:,} funded accounts in"
           f" {time.perf_counter() - started:.1f} s", flush=True)
+    if bank.engine.dialect.name == "postgresql":
+        maintain(name, bank)
     return bank, ids
+
+
+def maintain(name: str, bank: Bank) -> None:
+    """``VACUUM ANALYZE`` when the server's autovacuum is off (it would do this itself):
+    without statistics the planner guesses, and without vacuum the accounts table bloats."""
+    with bank.engine.connect() as conn:
+        autovacuum = conn.execute(text("SHOW autovacuum")).scalar_one()
+    if autovacuum == "on":
+        return
+    with bank.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    print(f"  {name:<10} autovacuum is off on this server: ran VACUUM ANALYZE after set-up",
+          flush=True)
 
 
 # -- PostgreSQL housekeeping ----------------------------------------------------------
@@ -312,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=os.environ.get("EBANK_BENCH_PG_URL", DEFAULT_PG_URL),
                         help="a PostgreSQL server (any database on it: the benchmark creates"
                              f" {BENCH_DB} and {PGBENCH_DB} there and drops them after)")
-    parser.add_argument("--pg-workers", type=int, default=4,
+    parser.add_argument("--pg-workers", type=int, default=PG_WORKERS,
                         help="posting processes for the concurrent PostgreSQL runs")
     parser.add_argument("--seed", type=int, default=20261127)
     args = parser.parse_args(argv)
@@ -321,6 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"ebank ledger benchmark{' (quick)' if args.quick else ''}: {plan.accounts:,}"
           f" accounts; {counts}", flush=True)
     print("  (fewer transfers in batches of 1: each is a commit of its own)")
+    print(f"  machine: {os.cpu_count()} CPUs, load average {load_average()} at the start"
+          " (anything else running shares them)", flush=True)
     runs: list[Run] = []
     verified: dict[str, bool] = {}
     tps: float | None = None
@@ -350,7 +382,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for close in closers:
                 close()
     summary(runs, tps, verified)
+    print(f"  load average {load_average()} at the end")
     return 0 if all(verified.values()) else 1
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def summary(runs: Sequence[Run], tps: float | None, verified: dict[str, bool]) -> None:

@@ -56,8 +56,7 @@ class State:
     counters: dict[int, Counters] = field(default_factory=dict)
     closed_at_us: dict[int, int] = field(default_factory=dict)
     journal: list[JournalEntry] = field(default_factory=list)  # in seq order
-    sequences: dict[str, int] = field(
-        default_factory=lambda: {"account": 0, "customer": 0})
+    sequences: dict[str, int] = field(default_factory=lambda: {"account": 0, "customer": 0})
 
 
 class FakeStore:
@@ -89,8 +88,9 @@ class FakeBranches:
         return [self.state.branches[c] for c in sorted(self.state.branches)]
 
     def head_office(self) -> Branch | None:
-        return next((b for b in self.state.branches.values()
-                     if b.kind is BranchKind.HEAD_OFFICE), None)
+        return next(
+            (b for b in self.state.branches.values() if b.kind is BranchKind.HEAD_OFFICE), None
+        )
 
 
 class FakeCustomers:
@@ -104,8 +104,14 @@ class FakeCustomers:
         return next((c for c in self.state.customers.values() if c.number == number), None)
 
     def by_identity(self, id_type: str, id_number: str) -> Customer | None:
-        return next((c for c in self.state.customers.values()
-                     if c.id_type.value == id_type and c.id_number == id_number), None)
+        return next(
+            (
+                c
+                for c in self.state.customers.values()
+                if c.id_type.value == id_type and c.id_number == id_number
+            ),
+            None,
+        )
 
     def add(self, customer: Customer, now_us: int) -> None:
         self.add_many([customer], now_us)
@@ -130,16 +136,26 @@ class FakeAccounts:
         return next((a for a in self.state.accounts.values() if a.number == number), None)
 
     def gl_account(self, branch_code: str, kind: GlKind, currency: str) -> Account | None:
-        return next((a for a in self.state.accounts.values()
-                     if a.branch_code == branch_code and a.gl_kind is kind
-                     and a.currency == currency), None)
+        return next(
+            (
+                a
+                for a in self.state.accounts.values()
+                if a.branch_code == branch_code and a.gl_kind is kind and a.currency == currency
+            ),
+            None,
+        )
 
     def balances(self, account_id: int) -> Balances:
         account = self.state.accounts[account_id]
         c = self.state.counters[account_id]
-        return Balances(product(account.product_code).normal_side, c.debits_pending,
-                        c.debits_posted, c.credits_pending, c.credits_posted,
-                        account.overdraft_limit_minor)
+        return Balances(
+            product(account.product_code).normal_side,
+            c.debits_pending,
+            c.debits_posted,
+            c.credits_pending,
+            c.credits_posted,
+            account.overdraft_limit_minor,
+        )
 
     def add(self, account: Account) -> None:
         self.add_many([account])
@@ -166,18 +182,24 @@ class FakeAccounts:
             self.state.closed_at_us[account_id] = now_us
 
     def for_customer(self, customer_id: int) -> list[Account]:
-        return sorted((a for a in self.state.accounts.values()
-                       if a.customer_id == customer_id), key=lambda a: a.id)
+        return sorted(
+            (a for a in self.state.accounts.values() if a.customer_id == customer_id),
+            key=lambda a: a.id,
+        )
 
 
 def ledger_account(account: Account, c: Counters) -> LedgerAccount:
     return LedgerAccount(
-        id=account.id, currency=account.currency, status=account.status,
+        id=account.id,
+        currency=account.currency,
+        status=account.status,
         debits_must_not_exceed_credits=account.debits_must_not_exceed_credits,
         credits_must_not_exceed_debits=account.credits_must_not_exceed_debits,
         overdraft_limit_minor=account.overdraft_limit_minor,
-        debits_pending=c.debits_pending, debits_posted=c.debits_posted,
-        credits_pending=c.credits_pending, credits_posted=c.credits_posted,
+        debits_pending=c.debits_pending,
+        debits_posted=c.debits_posted,
+        credits_pending=c.credits_pending,
+        credits_posted=c.credits_posted,
     )
 
 
@@ -190,8 +212,11 @@ class FakeJournal:
         return {e.id: e for e in self.state.journal}
 
     def _ledger_accounts(self, ids: set[int]) -> dict[int, LedgerAccount]:
-        return {i: ledger_account(self.state.accounts[i], self.state.counters[i])
-                for i in sorted(ids) if i in self.state.accounts}
+        return {
+            i: ledger_account(self.state.accounts[i], self.state.counters[i])
+            for i in sorted(ids)
+            if i in self.state.accounts
+        }
 
     def load(self, batch: Sequence[Transfer]) -> BatchContext:
         ids, account_ids, refs = ids_referenced(batch)
@@ -200,10 +225,17 @@ class FakeJournal:
         referenced = {i: copy.copy(by_id[i]) for i in refs if i in by_id}
         for entry in referenced.values():
             account_ids.update((entry.debit_account_id, entry.credit_account_id))
-        already = {e.reversal_of for e in self.state.journal
-                   if e.reversal_of is not None and e.reversal_of in refs}
-        return BatchContext(accounts=self._ledger_accounts(account_ids), existing=existing,
-                            referenced=referenced, already_reversed=already)
+        already = {
+            e.reversal_of
+            for e in self.state.journal
+            if e.reversal_of is not None and e.reversal_of in refs
+        }
+        return BatchContext(
+            accounts=self._ledger_accounts(account_ids),
+            existing=existing,
+            referenced=referenced,
+            already_reversed=already,
+        )
 
     def save(self, outcome: BatchOutcome) -> None:
         self.store.saves_attempted += 1
@@ -248,30 +280,37 @@ class FakeJournal:
             assert min(a.counters()) >= 0, f"account {a.id} counter below zero"
             assert a.within_limits(), f"account {a.id} beyond its limit"
             c = self.state.counters[a.id]
-            (c.debits_pending, c.debits_posted, c.credits_pending,
-             c.credits_posted) = a.counters()
+            (c.debits_pending, c.debits_posted, c.credits_pending, c.credits_posted) = a.counters()
 
     def entry(self, transfer_id: UUID) -> JournalEntry | None:
         found = self._by_id().get(transfer_id)
         return copy.copy(found) if found else None
 
-    def history(self, account_id: int, before_seq: int | None,
-                limit: int) -> list[JournalEntry]:
-        rows = [copy.copy(e) for e in reversed(self.state.journal)
-                if account_id in (e.debit_account_id, e.credit_account_id)
-                and (before_seq is None or (e.seq or 0) < before_seq)]
+    def history(self, account_id: int, before_seq: int | None, limit: int) -> list[JournalEntry]:
+        rows = [
+            copy.copy(e)
+            for e in reversed(self.state.journal)
+            if account_id in (e.debit_account_id, e.credit_account_id)
+            and (before_seq is None or (e.seq or 0) < before_seq)
+        ]
         return rows[:limit]
 
-    def due_pending(self, now_us: int, limit: int) -> tuple[list[JournalEntry],
-                                                            dict[int, LedgerAccount]]:
-        due = [copy.copy(e) for e in self.state.journal
-               if e.pending_status is PendingStatus.PENDING
-               and e.expires_at_us is not None and e.expires_at_us <= now_us][:limit]
+    def due_pending(
+        self, now_us: int, limit: int
+    ) -> tuple[list[JournalEntry], dict[int, LedgerAccount]]:
+        due = [
+            copy.copy(e)
+            for e in self.state.journal
+            if e.pending_status is PendingStatus.PENDING
+            and e.expires_at_us is not None
+            and e.expires_at_us <= now_us
+        ][:limit]
         ids = {e.debit_account_id for e in due} | {e.credit_account_id for e in due}
         return due, self._ledger_accounts(ids)
 
-    def save_expired(self, entries: Sequence[JournalEntry],
-                     accounts: Sequence[LedgerAccount]) -> None:
+    def save_expired(
+        self, entries: Sequence[JournalEntry], accounts: Sequence[LedgerAccount]
+    ) -> None:
         self.store.expiry_saves_attempted += 1
         if self.store.expiry_conflicts_to_raise:
             self.store.expiry_conflicts_to_raise -= 1
@@ -310,8 +349,12 @@ class FakeUnitOfWork:
         self.sequences = FakeSequences(self._state)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.rollback()
 
     def commit(self) -> None:
@@ -334,8 +377,12 @@ class FakeLedgerAuditor:
         state = self.store.state
         for account_id in sorted(state.accounts):
             account = state.accounts[account_id]
-            yield StoredAccountState(account.id, account.number, account.currency,
-                                     ledger_account(account, state.counters[account_id]))
+            yield StoredAccountState(
+                account.id,
+                account.number,
+                account.currency,
+                ledger_account(account, state.counters[account_id]),
+            )
 
     def derived_balances(self) -> dict[int, DerivedBalances]:
         sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -348,8 +395,10 @@ class FakeLedgerAuditor:
             dr[1] += e.amount_minor if posted else 0
             cr[2] += e.amount_minor if open_hold else 0
             cr[3] += e.amount_minor if posted else 0
-        return {account_id: DerivedBalances(account_id, currency, *v)
-                for (account_id, currency), v in sums.items()}
+        return {
+            account_id: DerivedBalances(account_id, currency, *v)
+            for (account_id, currency), v in sums.items()
+        }
 
     def journal_totals(self) -> dict[str, tuple[int, int]]:
         totals: dict[str, int] = defaultdict(int)
@@ -375,10 +424,15 @@ class SequentialIds:
         return UUID(int=next(self._next))
 
 
-def fake_context(store: FakeStore | None = None,
-                 clock: FixedClock | None = None) -> tuple[Context, FakeStore, FixedClock]:
+def fake_context(
+    store: FakeStore | None = None, clock: FixedClock | None = None
+) -> tuple[Context, FakeStore, FixedClock]:
     store = store or FakeStore()
     clock = clock or FixedClock(EPOCH_US)
-    ctx = Context(uow=lambda: FakeUnitOfWork(store), clock=clock,
-                  ids=SequentialIds(1_000_000), auditor=lambda: FakeLedgerAuditor(store))
+    ctx = Context(
+        uow=lambda: FakeUnitOfWork(store),
+        clock=clock,
+        ids=SequentialIds(1_000_000),
+        auditor=lambda: FakeLedgerAuditor(store),
+    )
     return ctx, store, clock

@@ -37,17 +37,32 @@ from ebank.domain.errors import (
     TransferRefused,
 )
 
-A, F, D, C = (AccountStatus.ACTIVE, AccountStatus.FROZEN, AccountStatus.DORMANT,
-              AccountStatus.CLOSED)
+A, F, D, C = (
+    AccountStatus.ACTIVE,
+    AccountStatus.FROZEN,
+    AccountStatus.DORMANT,
+    AccountStatus.CLOSED,
+)
 ALLOWED = {(A, F), (D, F), (F, A), (A, D), (D, A), (A, C), (D, C)}
 ZERO = Balances(NormalSide.CREDIT, 0, 0, 0, 0)
 
 
 def account(status: AccountStatus = A) -> Account:
-    return Account(id=1, number=account_number("0001", 1), product_code="SAV", currency="CNY",
-                   branch_code="0001", customer_id=1, name="x", status=status,
-                   overdraft_limit_minor=0, debits_must_not_exceed_credits=True,
-                   credits_must_not_exceed_debits=False, gl_kind=None, opened_at_us=0)
+    return Account(
+        id=1,
+        number=account_number("0001", 1),
+        product_code="SAV",
+        currency="CNY",
+        branch_code="0001",
+        customer_id=1,
+        name="x",
+        status=status,
+        overdraft_limit_minor=0,
+        debits_must_not_exceed_credits=True,
+        credits_must_not_exceed_debits=False,
+        gl_kind=None,
+        opened_at_us=0,
+    )
 
 
 @pytest.mark.parametrize(("old", "new"), list(itertools.product(AccountStatus, repeat=2)))
@@ -59,15 +74,19 @@ def test_status_transitions(old: AccountStatus, new: AccountStatus) -> None:
             check_status_change(account(old), new, ZERO)
 
 
-@pytest.mark.parametrize("counters", [
-    (0, 0, 0, 1),  # money left
-    (0, 1, 0, 0),  # overdrawn
-    (1, 5, 0, 5),  # a hold on it
-    (0, 5, 1, 5),  # a pending credit
-])
+@pytest.mark.parametrize(
+    "counters",
+    [
+        (0, 0, 0, 1),  # money left
+        (0, 1, 0, 0),  # overdrawn
+        (1, 5, 0, 5),  # a hold on it
+        (0, 5, 1, 5),  # a pending credit
+    ],
+)
 @pytest.mark.parametrize("old", [A, D])
-def test_closing_needs_zero_and_no_holds(old: AccountStatus,
-                                         counters: tuple[int, int, int, int]) -> None:
+def test_closing_needs_zero_and_no_holds(
+    old: AccountStatus, counters: tuple[int, int, int, int]
+) -> None:
     balances = Balances(NormalSide.CREDIT, *counters)
     with pytest.raises(AccountNotEmpty):
         check_status_change(account(old), C, balances)
@@ -98,7 +117,7 @@ def test_every_single_digit_error_is_caught(serial: int) -> None:
     for i, ch in enumerate(number):
         for d in "0123456789":
             if d != ch:
-                assert not is_valid_account_number(number[:i] + d + number[i + 1:])
+                assert not is_valid_account_number(number[:i] + d + number[i + 1 :])
 
 
 @pytest.mark.parametrize("serial", [1, 1234, 5_555_555])
@@ -107,12 +126,21 @@ def test_adjacent_transpositions_are_caught(serial: int) -> None:
     for i in range(len(number) - 1):
         a, b = number[i], number[i + 1]
         if a != b and {a, b} != {"0", "9"}:  # Luhn's one blind spot
-            swapped = number[:i] + b + a + number[i + 2:]
+            swapped = number[:i] + b + a + number[i + 2 :]
             assert not is_valid_account_number(swapped)
 
 
-@pytest.mark.parametrize("bad", ["", "123", "0001000000000000017x", "00010000000000000170",
-                                 "000100000000000001", "0001000000000000171"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "123",
+        "0001000000000000017x",
+        "00010000000000000170",
+        "000100000000000001",
+        "0001000000000000171",
+    ],
+)
 def test_malformed_account_numbers(bad: str) -> None:
     assert not is_valid_account_number(bad)
 
@@ -133,8 +161,10 @@ def _arabic_indic(text: str) -> str:
 def test_only_ascii_digits_make_a_valid_account_number() -> None:
     number = account_number("0001", 17)
     assert is_valid_account_number(number)
-    assert [is_valid_account_number(spelling) for spelling in (
-        _fullwidth(number), _arabic_indic(number))] == [False, False]
+    assert [
+        is_valid_account_number(spelling)
+        for spelling in (_fullwidth(number), _arabic_indic(number))
+    ] == [False, False]
     assert not is_valid_account_number("²" * 19)  # today: ValueError from int("²")
 
 
@@ -144,8 +174,10 @@ def test_account_number_refuses_a_branch_code_of_non_ascii_digits() -> None:
             account_number(branch, 1)
 
 
-@pytest.mark.parametrize(("branch", "serial"), [
-    ("001", 1), ("00011", 1), ("abcd", 1), ("0001", 0), ("0001", -1), ("0001", 10**14)])
+@pytest.mark.parametrize(
+    ("branch", "serial"),
+    [("001", 1), ("00011", 1), ("abcd", 1), ("0001", 0), ("0001", -1), ("0001", 10**14)],
+)
 def test_account_number_refusals(branch: str, serial: int) -> None:
     with pytest.raises(InvalidInput):
         account_number(branch, serial)
@@ -163,16 +195,27 @@ def test_products() -> None:
 
 
 def test_balances_of_a_deposit() -> None:
-    b = Balances(NormalSide.CREDIT, debits_pending=300, debits_posted=2_000,
-                 credits_pending=50, credits_posted=10_000, overdraft_limit_minor=1_000)
+    b = Balances(
+        NormalSide.CREDIT,
+        debits_pending=300,
+        debits_posted=2_000,
+        credits_pending=50,
+        credits_posted=10_000,
+        overdraft_limit_minor=1_000,
+    )
     assert b.ledger_minor == 8_000
     assert b.available_minor == 8_000 - 300 + 1_000  # pending credits are not yet money
     assert b.has_pending
 
 
 def test_balances_of_a_debit_normal_account() -> None:
-    b = Balances(NormalSide.DEBIT, debits_pending=0, debits_posted=10_000,
-                 credits_pending=400, credits_posted=3_000)
+    b = Balances(
+        NormalSide.DEBIT,
+        debits_pending=0,
+        debits_posted=10_000,
+        credits_pending=400,
+        credits_posted=3_000,
+    )
     assert b.ledger_minor == 7_000
     assert b.available_minor == 6_600
     assert not Balances(NormalSide.DEBIT, 0, 5, 0, 5).has_pending
@@ -200,8 +243,7 @@ ALLOWED_PARENTS = {
 }
 
 
-@pytest.mark.parametrize(("kind", "parent_kind"),
-                         list(itertools.product(BranchKind, repeat=2)))
+@pytest.mark.parametrize(("kind", "parent_kind"), list(itertools.product(BranchKind, repeat=2)))
 def test_which_unit_may_sit_under_which(kind: BranchKind, parent_kind: BranchKind) -> None:
     parent = UNITS[parent_kind]
     if (kind, parent_kind) in ALLOWED_PARENTS:
@@ -220,9 +262,17 @@ def test_the_head_office_is_alone_at_the_top() -> None:
             check_parent(kind, None, head_office_exists=True)
 
 
-@pytest.mark.parametrize(("code", "name"), [
-    ("001", "x"), ("00001", "x"), ("00a1", "x"), ("0001", ""),
-    ("0001", "   "), ("0001", "x" * 101)])
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("001", "x"),
+        ("00001", "x"),
+        ("00a1", "x"),
+        ("0001", ""),
+        ("0001", "   "),
+        ("0001", "x" * 101),
+    ],
+)
 def test_branch_fields(code: str, name: str) -> None:
     with pytest.raises(InvalidInput):
         Branch(code, name, BranchKind.OUTLET, "0001")
@@ -257,8 +307,16 @@ def test_customer_identity_rules() -> None:
     check_customer_fields(CustomerKind.CORPORATE, "公司", IdType.BUSINESS_LICENCE, "9")
     check_customer_fields(CustomerKind.CORPORATE, "公司", IdType.OTHER, "9")
     with pytest.raises(InvalidInput):
-        Customer(1, "C0000000001", CustomerKind.CORPORATE, "公司", Tier.GOLD,
-                 IdType.RESIDENT_ID, "1", "0001")
+        Customer(
+            1,
+            "C0000000001",
+            CustomerKind.CORPORATE,
+            "公司",
+            Tier.GOLD,
+            IdType.RESIDENT_ID,
+            "1",
+            "0001",
+        )
 
 
 def test_domain_errors_carry_stable_codes() -> None:
@@ -266,8 +324,10 @@ def test_domain_errors_carry_stable_codes() -> None:
     assert str(AccountNotEmpty()) == "account_not_empty"
     assert AccountNotEmpty("why").message == "why"
     refused = TransferRefused("exceeds_credits")
-    assert (refused.code, refused.result, str(refused)) == ("exceeds_credits",
-                                                            "exceeds_credits",
-                                                            "exceeds_credits")
+    assert (refused.code, refused.result, str(refused)) == (
+        "exceeds_credits",
+        "exceeds_credits",
+        "exceeds_credits",
+    )
     assert isinstance(refused, DomainError)
     assert issubclass(InvalidBranchTree, InvalidInput)

@@ -3,19 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from factories import (
-    BRANCH,
-    HEAD_OFFICE,
-    bank_with_branch,
-    corporate,
-    current,
-    deposit,
-    funded_savings,
-    gl,
-    head_office,
-    individual,
-    savings,
-)
 
 from ebank.application import banking, ledger
 from ebank.application.context import Context
@@ -41,6 +28,19 @@ from ebank.domain.errors import (
     UnknownCurrency,
 )
 from ebank.domain.money import Money
+from factories import (
+    BRANCH,
+    HEAD_OFFICE,
+    bank_with_branch,
+    corporate,
+    current,
+    deposit,
+    funded_savings,
+    gl,
+    head_office,
+    individual,
+    savings,
+)
 
 from .fakes import FakeStore, fake_context
 
@@ -86,7 +86,8 @@ def test_a_branch_gets_the_same_accounts_but_capital(ctx: Context, store: FakeSt
     mine = [a for a in store.state.accounts.values() if a.branch_code == BRANCH]
     assert len(mine) == 2 * len(banking.BRANCH_GL_KINDS)
     assert {(a.gl_kind, a.currency) for a in mine} == {
-        (k, c) for k in banking.BRANCH_GL_KINDS for c in ("CNY", "USD")}
+        (k, c) for k in banking.BRANCH_GL_KINDS for c in ("CNY", "USD")
+    }
     assert GlKind.CAPITAL not in {a.gl_kind for a in mine}
     assert gl(ctx, GlKind.CASH, BRANCH, "USD").currency == "USD"
     # 12 head-office accounts, then 10 branch accounts: serials without gaps
@@ -115,9 +116,14 @@ def test_a_branch_tree(ctx: Context, store: FakeStore) -> None:
         ("20", BranchKind.BRANCH, HEAD_OFFICE, InvalidInput),
     ],
 )
-def test_branch_refusals_change_nothing(ctx: Context, store: FakeStore, code: str,
-                                        kind: BranchKind, parent: str | None,
-                                        error: type[Exception]) -> None:
+def test_branch_refusals_change_nothing(
+    ctx: Context,
+    store: FakeStore,
+    code: str,
+    kind: BranchKind,
+    parent: str | None,
+    error: type[Exception],
+) -> None:
     bank_with_branch(ctx)
     before = (dict(store.state.branches), len(store.state.accounts))
     with pytest.raises(error):
@@ -125,8 +131,9 @@ def test_branch_refusals_change_nothing(ctx: Context, store: FakeStore, code: st
     assert (store.state.branches, len(store.state.accounts)) == before
 
 
-def test_a_branch_with_an_unknown_currency_leaves_nothing_behind(ctx: Context,
-                                                                 store: FakeStore) -> None:
+def test_a_branch_with_an_unknown_currency_leaves_nothing_behind(
+    ctx: Context, store: FakeStore
+) -> None:
     head_office(ctx)
     before = len(store.state.accounts)
     with pytest.raises(UnknownCurrency):
@@ -155,14 +162,22 @@ def test_customers_get_numbers_in_order(ctx: Context) -> None:
 
 def test_a_duplicate_identity_is_refused(ctx: Context, store: FakeStore) -> None:
     head_office(ctx)
-    banking.add_customer(ctx, CustomerKind.INDIVIDUAL, "王五", IdType.RESIDENT_ID,
-                         "110101199003070011", HEAD_OFFICE)
+    banking.add_customer(
+        ctx, CustomerKind.INDIVIDUAL, "王五", IdType.RESIDENT_ID, "110101199003070011", HEAD_OFFICE
+    )
     with pytest.raises(CustomerExists):
-        banking.add_customer(ctx, CustomerKind.INDIVIDUAL, "王五 again", IdType.RESIDENT_ID,
-                             "110101199003070011", HEAD_OFFICE)
+        banking.add_customer(
+            ctx,
+            CustomerKind.INDIVIDUAL,
+            "王五 again",
+            IdType.RESIDENT_ID,
+            "110101199003070011",
+            HEAD_OFFICE,
+        )
     # the same number on another kind of document is another identity
-    banking.add_customer(ctx, CustomerKind.INDIVIDUAL, "Wang Wu", IdType.PASSPORT,
-                         "110101199003070011", HEAD_OFFICE)
+    banking.add_customer(
+        ctx, CustomerKind.INDIVIDUAL, "Wang Wu", IdType.PASSPORT, "110101199003070011", HEAD_OFFICE
+    )
     assert len(store.state.customers) == 2
     assert store.state.sequences["customer"] == 2
 
@@ -172,19 +187,24 @@ def test_a_duplicate_identity_is_refused(ctx: Context, store: FakeStore) -> None
     [
         (CustomerKind.INDIVIDUAL, "x", IdType.RESIDENT_ID, "1", "0999", BranchNotFound),
         (CustomerKind.INDIVIDUAL, " ", IdType.RESIDENT_ID, "1", HEAD_OFFICE, InvalidInput),
-        (CustomerKind.INDIVIDUAL, "x" * 201, IdType.RESIDENT_ID, "1", HEAD_OFFICE,
-         InvalidInput),
+        (CustomerKind.INDIVIDUAL, "x" * 201, IdType.RESIDENT_ID, "1", HEAD_OFFICE, InvalidInput),
         (CustomerKind.INDIVIDUAL, "x", IdType.RESIDENT_ID, "", HEAD_OFFICE, InvalidInput),
-        (CustomerKind.INDIVIDUAL, "x", IdType.RESIDENT_ID, "1" * 41, HEAD_OFFICE,
-         InvalidInput),
+        (CustomerKind.INDIVIDUAL, "x", IdType.RESIDENT_ID, "1" * 41, HEAD_OFFICE, InvalidInput),
         (CustomerKind.INDIVIDUAL, "x", IdType.BUSINESS_LICENCE, "1", HEAD_OFFICE, InvalidInput),
         (CustomerKind.CORPORATE, "x", IdType.RESIDENT_ID, "1", HEAD_OFFICE, InvalidInput),
         (CustomerKind.CORPORATE, "x", IdType.PASSPORT, "1", HEAD_OFFICE, InvalidInput),
     ],
 )
-def test_customer_refusals(ctx: Context, store: FakeStore, kind: CustomerKind, name: str,
-                           id_type: IdType, id_number: str, branch: str,
-                           error: type[Exception]) -> None:
+def test_customer_refusals(
+    ctx: Context,
+    store: FakeStore,
+    kind: CustomerKind,
+    name: str,
+    id_type: IdType,
+    id_number: str,
+    branch: str,
+    error: type[Exception],
+) -> None:
     head_office(ctx)
     with pytest.raises(error):
         banking.add_customer(ctx, kind, name, id_type, id_number, branch)
@@ -228,14 +248,20 @@ def test_a_corporate_current_account_may_have_an_overdraft(ctx: Context) -> None
         ("individual", "NOPE", 0, InvalidInput, "unknown product"),
     ],
 )
-def test_open_account_refusals(ctx: Context, store: FakeStore, who: str, product_code: str,
-                               overdraft: int, error: type[Exception], why: str) -> None:
+def test_open_account_refusals(
+    ctx: Context,
+    store: FakeStore,
+    who: str,
+    product_code: str,
+    overdraft: int,
+    error: type[Exception],
+    why: str,
+) -> None:
     head_office(ctx)
     customer = individual(ctx) if who == "individual" else corporate(ctx)
     before = len(store.state.accounts)
     with pytest.raises(error, match=why):
-        banking.open_account(ctx, customer.number, product_code,
-                             overdraft_limit_minor=overdraft)
+        banking.open_account(ctx, customer.number, product_code, overdraft_limit_minor=overdraft)
     assert len(store.state.accounts) == before
     assert store.state.sequences["account"] == before
 
@@ -262,8 +288,10 @@ def test_freeze_stops_debits_but_not_credits(ctx: Context) -> None:
         ledger.transfer(ctx, account.number, other.number, Money(100))
     assert refused.value.result == "debit_account_frozen"
     deposit(ctx, account, 500)
-    assert banking.change_status(ctx, account.number, AccountStatus.ACTIVE).status is \
-        AccountStatus.ACTIVE
+    assert (
+        banking.change_status(ctx, account.number, AccountStatus.ACTIVE).status
+        is AccountStatus.ACTIVE
+    )
     ledger.transfer(ctx, account.number, other.number, Money(10_500))
 
 
@@ -293,8 +321,12 @@ def test_closing_needs_a_zero_balance(ctx: Context, store: FakeStore) -> None:
     assert store.state.closed_at_us[account.id] == ctx.clock.now_us()
     with pytest.raises(TransferRefused, match="credit_account_closed"):
         deposit(ctx, account, 1)
-    for status in (AccountStatus.ACTIVE, AccountStatus.FROZEN, AccountStatus.DORMANT,
-                   AccountStatus.CLOSED):
+    for status in (
+        AccountStatus.ACTIVE,
+        AccountStatus.FROZEN,
+        AccountStatus.DORMANT,
+        AccountStatus.CLOSED,
+    ):
         with pytest.raises(AccountStatusConflict):
             banking.change_status(ctx, account.number, status)
 

@@ -62,12 +62,14 @@ class Book:
         for e in referenced.values():
             account_ids |= {e.debit_account_id, e.credit_account_id}
         return BatchContext(
-            accounts={i: copy.copy(self.accounts[i]) for i in account_ids
-                      if i in self.accounts},
+            accounts={i: copy.copy(self.accounts[i]) for i in account_ids if i in self.accounts},
             existing={i: copy.copy(self.entries[i]) for i in ids if i in self.entries},
             referenced=referenced,
-            already_reversed={e.reversal_of for e in self.entries.values()
-                              if e.reversal_of is not None and e.reversal_of in refs},
+            already_reversed={
+                e.reversal_of
+                for e in self.entries.values()
+                if e.reversal_of is not None and e.reversal_of in refs
+            },
         )
 
     def apply(self, *batch: Transfer) -> BatchOutcome:
@@ -113,17 +115,24 @@ class Book:
 
     def post(self, pending_id: UUID, amount: int = 0, **kw: Any) -> Transfer:
         kw.setdefault("id", self.new_id())
-        return Transfer(kind=TransferKind.POST_PENDING, pending_id=pending_id,
-                        amount_minor=amount, **kw)
+        return Transfer(
+            kind=TransferKind.POST_PENDING, pending_id=pending_id, amount_minor=amount, **kw
+        )
 
     def void(self, pending_id: UUID, amount: int = 0, **kw: Any) -> Transfer:
         kw.setdefault("id", self.new_id())
-        return Transfer(kind=TransferKind.VOID_PENDING, pending_id=pending_id,
-                        amount_minor=amount, **kw)
+        return Transfer(
+            kind=TransferKind.VOID_PENDING, pending_id=pending_id, amount_minor=amount, **kw
+        )
 
     def reverse(self, original: Transfer, amount: int = 0, **kw: Any) -> Transfer:
-        return self.t(original.credit_account_id, original.debit_account_id,
-                      amount or original.amount_minor, reversal_of=original.id, **kw)
+        return self.t(
+            original.credit_account_id,
+            original.debit_account_id,
+            amount or original.amount_minor,
+            reversal_of=original.id,
+            **kw,
+        )
 
 
 @pytest.fixture
@@ -132,8 +141,7 @@ def book() -> Book:
     b = Book(
         LedgerAccount(CASH, "CNY", credits_must_not_exceed_debits=True),
         LedgerAccount(ALICE, "CNY", debits_must_not_exceed_credits=True),
-        LedgerAccount(BOB, "CNY", debits_must_not_exceed_credits=True,
-                      overdraft_limit_minor=500),
+        LedgerAccount(BOB, "CNY", debits_must_not_exceed_credits=True, overdraft_limit_minor=500),
         LedgerAccount(SUSPENSE, "CNY"),
         LedgerAccount(DOLLARS, "USD"),
         LedgerAccount(CAROL, "CNY", debits_must_not_exceed_credits=True),
@@ -154,11 +162,23 @@ def test_a_posting_moves_the_posted_counters_and_is_journalled(book: Book) -> No
     assert [a.id for a in outcome.changed_accounts] == [ALICE, CAROL]
     assert outcome.resolved_pending == []
     [e] = outcome.new_entries
-    assert (e.id, e.kind, e.debit_account_id, e.credit_account_id, e.amount_minor,
-            e.currency, e.code, e.channel, e.reference) == (
-        t.id, TransferKind.POSTING, ALICE, CAROL, 300, "CNY", 1000, "web", "rent")
+    assert (
+        e.id,
+        e.kind,
+        e.debit_account_id,
+        e.credit_account_id,
+        e.amount_minor,
+        e.currency,
+        e.code,
+        e.channel,
+        e.reference,
+    ) == (t.id, TransferKind.POSTING, ALICE, CAROL, 300, "CNY", 1000, "web", "rent")
     assert (e.pending_status, e.expires_at_us, e.pending_id, e.reversal_of) == (
-        None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+    )
     assert e.created_at_us == NOW
     assert e.is_posted_movement
 
@@ -193,8 +213,7 @@ def test_account_status_rules(book: Book, status: AccountStatus) -> None:
         AccountStatus.CLOSED: Result.DEBIT_ACCOUNT_CLOSED,
     }[status]
     # Frozen and dormant accounts still receive credits; a closed one receives nothing.
-    expected_credit = Result.CREDIT_ACCOUNT_CLOSED if status is AccountStatus.CLOSED \
-        else Result.OK
+    expected_credit = Result.CREDIT_ACCOUNT_CLOSED if status is AccountStatus.CLOSED else Result.OK
     assert (as_debit, as_credit) == (expected_debit, expected_credit)
 
 
@@ -306,12 +325,18 @@ def test_a_refused_id_is_not_taken(book: Book) -> None:
         ({"reference": "again"}, Result.EXISTS_WITH_DIFFERENT_FIELDS),
     ],
 )
-def test_a_retry_with_different_fields_is_refused(book: Book, changes: dict[str, Any],
-                                                  result: Result) -> None:
+def test_a_retry_with_different_fields_is_refused(
+    book: Book, changes: dict[str, Any], result: Result
+) -> None:
     t = book.t(ALICE, CAROL, 300)
     assert book.one(t) is Result.OK
-    fields: dict[str, Any] = {"id": t.id, "debit_account_id": ALICE,
-                              "credit_account_id": CAROL, "amount_minor": 300, **changes}
+    fields: dict[str, Any] = {
+        "id": t.id,
+        "debit_account_id": ALICE,
+        "credit_account_id": CAROL,
+        "amount_minor": 300,
+        **changes,
+    }
     outcome = book.apply(Transfer(**fields))
     assert outcome.results == [result]
     assert outcome.replayed == [False]
@@ -322,8 +347,14 @@ def test_a_retry_with_different_fields_is_refused(book: Book, changes: dict[str,
 def test_a_retried_hold_with_a_different_timeout_is_refused(book: Book) -> None:
     h = book.hold(ALICE, CAROL, 300, timeout_s=60)
     assert book.one(h) is Result.OK
-    changed = Transfer(id=h.id, debit_account_id=ALICE, credit_account_id=CAROL,
-                       amount_minor=300, kind=TransferKind.PENDING, timeout_s=61)
+    changed = Transfer(
+        id=h.id,
+        debit_account_id=ALICE,
+        credit_account_id=CAROL,
+        amount_minor=300,
+        kind=TransferKind.PENDING,
+        timeout_s=61,
+    )
     assert book.one(changed) is Result.EXISTS_WITH_DIFFERENT_FIELDS
     assert book.one(h) is Result.OK
 
@@ -370,8 +401,12 @@ def test_a_linked_chain_fails_as_one(book: Book) -> None:
         book.t(CAROL, SUSPENSE, 900, linked=True),  # Carol only has 100
         book.t(ALICE, SUSPENSE, 1),
     )
-    assert outcome.results == [Result.LINKED_EVENT_FAILED, Result.LINKED_EVENT_FAILED,
-                               Result.EXCEEDS_CREDITS, Result.LINKED_EVENT_FAILED]
+    assert outcome.results == [
+        Result.LINKED_EVENT_FAILED,
+        Result.LINKED_EVENT_FAILED,
+        Result.EXCEEDS_CREDITS,
+        Result.LINKED_EVENT_FAILED,
+    ]
     assert outcome.replayed == [False] * 4
     assert outcome.new_entries == [] and outcome.changed_accounts == []
     assert {i: book.counters(i) for i in book.accounts} == before
@@ -385,31 +420,49 @@ def test_the_first_failure_in_a_chain_is_reported(book: Book) -> None:
 def test_chains_in_one_batch_are_independent(book: Book) -> None:
     outcome = book.apply(
         book.t(ALICE, CAROL, 100),
-        book.t(ALICE, CAROL, 100, linked=True), book.t(CAROL, SUSPENSE, 10_000),
-        book.t(ALICE, CAROL, 100, linked=True), book.t(CAROL, SUSPENSE, 150),
+        book.t(ALICE, CAROL, 100, linked=True),
+        book.t(CAROL, SUSPENSE, 10_000),
+        book.t(ALICE, CAROL, 100, linked=True),
+        book.t(CAROL, SUSPENSE, 150),
         book.t(ALICE, SUSPENSE, 5000),
     )
-    assert outcome.results == [Result.OK, Result.LINKED_EVENT_FAILED, Result.EXCEEDS_CREDITS,
-                               Result.OK, Result.OK, Result.EXCEEDS_CREDITS]
+    assert outcome.results == [
+        Result.OK,
+        Result.LINKED_EVENT_FAILED,
+        Result.EXCEEDS_CREDITS,
+        Result.OK,
+        Result.OK,
+        Result.EXCEEDS_CREDITS,
+    ]
     assert len(outcome.new_entries) == 3
     assert book.balance(ALICE) == 800
     assert book.balance(CAROL) == 50
 
 
 def test_a_batch_that_ends_inside_a_chain_fails_the_chain(book: Book) -> None:
-    outcome = book.apply(book.t(ALICE, CAROL, 1), book.t(ALICE, CAROL, 2, linked=True),
-                         book.t(ALICE, CAROL, 3, linked=True))
-    assert outcome.results == [Result.OK, Result.LINKED_EVENT_FAILED,
-                               Result.LINKED_EVENT_CHAIN_OPEN]
+    outcome = book.apply(
+        book.t(ALICE, CAROL, 1),
+        book.t(ALICE, CAROL, 2, linked=True),
+        book.t(ALICE, CAROL, 3, linked=True),
+    )
+    assert outcome.results == [
+        Result.OK,
+        Result.LINKED_EVENT_FAILED,
+        Result.LINKED_EVENT_CHAIN_OPEN,
+    ]
     assert book.balance(CAROL) == 1
     assert book.apply(book.t(ALICE, CAROL, 1, linked=True)).results == [
-        Result.LINKED_EVENT_CHAIN_OPEN]
+        Result.LINKED_EVENT_CHAIN_OPEN
+    ]
 
 
 def test_a_failed_chain_releases_the_ids_it_used(book: Book) -> None:
     a = book.t(ALICE, CAROL, 100, linked=True)
-    outcome = book.apply(a, book.t(ALICE, CAROL, 5000), a.__class__(
-        id=a.id, debit_account_id=ALICE, credit_account_id=CAROL, amount_minor=100))
+    outcome = book.apply(
+        a,
+        book.t(ALICE, CAROL, 5000),
+        a.__class__(id=a.id, debit_account_id=ALICE, credit_account_id=CAROL, amount_minor=100),
+    )
     assert outcome.results == [Result.LINKED_EVENT_FAILED, Result.EXCEEDS_CREDITS, Result.OK]
     assert outcome.replayed == [False, False, False]
     assert [e.id for e in outcome.new_entries] == [a.id]
@@ -419,8 +472,9 @@ def test_a_failed_chain_releases_the_ids_it_used(book: Book) -> None:
 def test_a_replay_inside_a_failed_chain_is_not_reported_as_a_replay(book: Book) -> None:
     t = book.t(ALICE, CAROL, 100)
     assert book.one(t) is Result.OK
-    retry = Transfer(id=t.id, debit_account_id=ALICE, credit_account_id=CAROL,
-                     amount_minor=100, linked=True)
+    retry = Transfer(
+        id=t.id, debit_account_id=ALICE, credit_account_id=CAROL, amount_minor=100, linked=True
+    )
     outcome = book.apply(retry, book.t(ALICE, CAROL, 5000))
     assert outcome.results == [Result.LINKED_EVENT_FAILED, Result.EXCEEDS_CREDITS]
     assert outcome.replayed == [False, False]
@@ -436,8 +490,9 @@ def test_a_failed_chain_puts_a_resolved_hold_back(book: Book) -> None:
     assert book.entries[h.id].pending_status is PendingStatus.PENDING
     assert book.counters(ALICE) == (300, 0, 0, 1000)
     # in the same batch, a later chain can still post it
-    outcome = book.apply(book.post(h.id, linked=True), book.t(CAROL, SUSPENSE, 301),
-                         book.post(h.id, 250))
+    outcome = book.apply(
+        book.post(h.id, linked=True), book.t(CAROL, SUSPENSE, 301), book.post(h.id, 250)
+    )
     assert outcome.results == [Result.LINKED_EVENT_FAILED, Result.EXCEEDS_CREDITS, Result.OK]
     assert book.entries[h.id].pending_status is PendingStatus.POSTED
     assert book.counters(ALICE) == (0, 250, 0, 1000)
@@ -446,8 +501,9 @@ def test_a_failed_chain_puts_a_resolved_hold_back(book: Book) -> None:
 def test_a_failed_chain_puts_a_reversal_back(book: Book) -> None:
     t = book.t(ALICE, CAROL, 300)
     assert book.one(t) is Result.OK
-    outcome = book.apply(book.reverse(t, linked=True), book.t(ALICE, SUSPENSE, 5000),
-                         book.reverse(t))
+    outcome = book.apply(
+        book.reverse(t, linked=True), book.t(ALICE, SUSPENSE, 5000), book.reverse(t)
+    )
     assert outcome.results == [Result.LINKED_EVENT_FAILED, Result.EXCEEDS_CREDITS, Result.OK]
     assert book.balance(ALICE) == 1000
     assert book.balance(CAROL) == 0
@@ -474,8 +530,13 @@ def test_posting_a_whole_hold(book: Book) -> None:
     outcome = book.apply(p)
     assert outcome.results == [Result.OK]
     [e] = outcome.new_entries
-    assert (e.kind, e.pending_id, e.amount_minor, e.debit_account_id,
-            e.credit_account_id) == (TransferKind.POST_PENDING, h.id, 300, ALICE, CAROL)
+    assert (e.kind, e.pending_id, e.amount_minor, e.debit_account_id, e.credit_account_id) == (
+        TransferKind.POST_PENDING,
+        h.id,
+        300,
+        ALICE,
+        CAROL,
+    )
     assert e.pending_status is None and e.is_posted_movement
     assert [r.id for r in outcome.resolved_pending] == [h.id]
     assert book.entries[h.id].pending_status is PendingStatus.POSTED
@@ -536,18 +597,22 @@ def test_resolving_in_another_currency_is_refused(book: Book) -> None:
     assert book.one(book.post(h.id, currency="USD")) is Result.CURRENCY_MISMATCH
 
 
-@pytest.mark.parametrize(("elapsed_us", "result"), [
-    (60 * S - 1, Result.OK),
-    (60 * S, Result.PENDING_TRANSFER_EXPIRED),
-    (3600 * S, Result.PENDING_TRANSFER_EXPIRED),
-])
+@pytest.mark.parametrize(
+    ("elapsed_us", "result"),
+    [
+        (60 * S - 1, Result.OK),
+        (60 * S, Result.PENDING_TRANSFER_EXPIRED),
+        (3600 * S, Result.PENDING_TRANSFER_EXPIRED),
+    ],
+)
 def test_a_hold_expires_by_time(book: Book, elapsed_us: int, result: Result) -> None:
     h = book.hold(ALICE, CAROL, 300, timeout_s=60)
     assert book.one(h) is Result.OK
     book.now_us += elapsed_us
     assert book.one(book.post(h.id)) is result
     assert book.one(book.void(h.id)) is (
-        Result.PENDING_TRANSFER_ALREADY_POSTED if result is Result.OK else result)
+        Result.PENDING_TRANSFER_ALREADY_POSTED if result is Result.OK else result
+    )
 
 
 def test_a_hold_without_timeout_never_expires(book: Book) -> None:
@@ -635,28 +700,32 @@ def test_a_reversal_must_swap_the_original_accounts(book: Book) -> None:
     t = book.t(ALICE, CAROL, 300)
     assert book.one(t) is Result.OK
     for dr, cr in ((ALICE, CAROL), (CAROL, SUSPENSE), (SUSPENSE, ALICE)):
-        assert book.one(book.t(dr, cr, 10, reversal_of=t.id)) is \
-            Result.REVERSAL_ACCOUNTS_MISMATCH
+        assert book.one(book.t(dr, cr, 10, reversal_of=t.id)) is Result.REVERSAL_ACCOUNTS_MISMATCH
 
 
 def test_what_cannot_be_reversed(book: Book) -> None:
-    assert book.one(book.t(CAROL, ALICE, 1, reversal_of=UUID(int=10**9))) is \
-        Result.REVERSED_TRANSFER_NOT_FOUND
+    assert (
+        book.one(book.t(CAROL, ALICE, 1, reversal_of=UUID(int=10**9)))
+        is Result.REVERSED_TRANSFER_NOT_FOUND
+    )
     h = book.hold(ALICE, CAROL, 300)
     assert book.one(h) is Result.OK
     assert book.one(book.reverse(h)) is Result.REVERSED_TRANSFER_NOT_POSTED
     v = book.void(h.id)
     assert book.one(v) is Result.OK
-    assert book.one(book.t(CAROL, ALICE, 300, reversal_of=v.id)) is \
-        Result.REVERSED_TRANSFER_NOT_POSTED
+    assert (
+        book.one(book.t(CAROL, ALICE, 300, reversal_of=v.id)) is Result.REVERSED_TRANSFER_NOT_POSTED
+    )
 
 
 def test_a_posted_hold_is_reversed_like_a_posting(book: Book) -> None:
     h = book.hold(ALICE, CAROL, 300)
     p = book.post(h.id, 200)
     assert book.apply(h, p).all_ok
-    assert book.one(book.t(CAROL, ALICE, 201, reversal_of=p.id)) is \
-        Result.EXCEEDS_REVERSED_TRANSFER_AMOUNT
+    assert (
+        book.one(book.t(CAROL, ALICE, 201, reversal_of=p.id))
+        is Result.EXCEEDS_REVERSED_TRANSFER_AMOUNT
+    )
     assert book.one(book.t(CAROL, ALICE, 200, reversal_of=p.id)) is Result.OK
     assert book.balance(ALICE) == 1000
 
@@ -698,8 +767,11 @@ def test_a_reversal_needs_the_funds(book: Book) -> None:
 # -- what the store is asked to load --------------------------------------------------------
 def test_ids_referenced(book: Book) -> None:
     pending, original = UUID(int=500), UUID(int=501)
-    batch = [book.t(ALICE, CAROL, 1), book.post(pending),
-             book.t(CAROL, ALICE, 1, reversal_of=original)]
+    batch = [
+        book.t(ALICE, CAROL, 1),
+        book.post(pending),
+        book.t(CAROL, ALICE, 1, reversal_of=original),
+    ]
     ids, accounts, refs = ids_referenced(batch)
     assert ids == {t.id for t in batch}
     assert accounts == {ALICE, CAROL}
@@ -707,13 +779,25 @@ def test_ids_referenced(book: Book) -> None:
 
 
 def test_within_limits() -> None:
-    a = LedgerAccount(1, "CNY", debits_must_not_exceed_credits=True, overdraft_limit_minor=5,
-                      debits_posted=10, credits_posted=5)
+    a = LedgerAccount(
+        1,
+        "CNY",
+        debits_must_not_exceed_credits=True,
+        overdraft_limit_minor=5,
+        debits_posted=10,
+        credits_posted=5,
+    )
     assert a.within_limits()
     a.debits_pending = 1
     assert not a.within_limits()
-    b = LedgerAccount(2, "CNY", credits_must_not_exceed_debits=True, debits_posted=5,
-                      credits_posted=4, credits_pending=1)
+    b = LedgerAccount(
+        2,
+        "CNY",
+        credits_must_not_exceed_debits=True,
+        debits_posted=5,
+        credits_posted=4,
+        credits_pending=1,
+    )
     assert b.within_limits()
     b.credits_pending = 2
     assert not b.within_limits()

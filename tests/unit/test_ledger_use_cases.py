@@ -5,6 +5,16 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+
+from ebank.adapters.clock import FixedClock
+from ebank.application import ledger
+from ebank.application.context import Context
+from ebank.application.ports import ConcurrencyConflict
+from ebank.domain.accounts import GlKind
+from ebank.domain.codes import TxCode
+from ebank.domain.errors import InvalidInput, TransferNotFound, TransferRefused
+from ebank.domain.money import Currency, Money
+from ebank.domain.transfers import PendingStatus, Result, Transfer, TransferKind
 from factories import (
     HEAD_OFFICE,
     balances,
@@ -16,16 +26,6 @@ from factories import (
     posting,
     savings,
 )
-
-from ebank.adapters.clock import FixedClock
-from ebank.application import ledger
-from ebank.application.context import Context
-from ebank.application.ports import ConcurrencyConflict
-from ebank.domain.accounts import GlKind
-from ebank.domain.codes import TxCode
-from ebank.domain.errors import InvalidInput, TransferNotFound, TransferRefused
-from ebank.domain.money import Currency, Money
-from ebank.domain.transfers import PendingStatus, Result, Transfer, TransferKind
 
 from .fakes import FakeStore, fake_context
 
@@ -64,7 +64,12 @@ def test_cash_deposit(ctx: Context, store: FakeStore) -> None:
     assert posted.debit == cash and posted.credit == account
     e = posted.entry
     assert (e.debit_account_id, e.credit_account_id, e.amount_minor, e.code, e.currency) == (
-        cash.id, account.id, 123_456, TxCode.CASH_DEPOSIT, "CNY")
+        cash.id,
+        account.id,
+        123_456,
+        TxCode.CASH_DEPOSIT,
+        "CNY",
+    )
     assert e.reference == f"cash deposit at {HEAD_OFFICE}"
     assert e.seq == 1
     assert balances(ctx, account) == (0, 0, 0, 123_456)
@@ -76,8 +81,9 @@ def test_cash_deposit(ctx: Context, store: FakeStore) -> None:
 
 def test_cash_withdrawal(ctx: Context) -> None:
     account = funded_savings(ctx, 10_000)
-    posted = ledger.cash_withdrawal(ctx, HEAD_OFFICE, account.number, Money(2_500),
-                                    reference="ATM 42")
+    posted = ledger.cash_withdrawal(
+        ctx, HEAD_OFFICE, account.number, Money(2_500), reference="ATM 42"
+    )
     assert posted.entry.code == TxCode.CASH_WITHDRAWAL
     assert posted.entry.reference == "ATM 42"
     assert balances(ctx, account) == (0, 2_500, 0, 10_000)
@@ -115,17 +121,38 @@ def test_cash_deposit_in_another_currency_than_the_account(ctx: Context) -> None
 def test_transfer_and_its_retry(ctx: Context, store: FakeStore) -> None:
     payer, payee = funded_savings(ctx, 10_000), savings(ctx)
     tid = UUID(int=77)
-    first = ledger.transfer(ctx, payer.number, payee.number, Money(4_000), transfer_id=tid,
-                            channel="web", reference="rent")
-    again = ledger.transfer(ctx, payer.number, payee.number, Money(4_000), transfer_id=tid,
-                            channel="web", reference="rent")
+    first = ledger.transfer(
+        ctx,
+        payer.number,
+        payee.number,
+        Money(4_000),
+        transfer_id=tid,
+        channel="web",
+        reference="rent",
+    )
+    again = ledger.transfer(
+        ctx,
+        payer.number,
+        payee.number,
+        Money(4_000),
+        transfer_id=tid,
+        channel="web",
+        reference="rent",
+    )
     assert first.entry == again.entry
     assert (first.entry.channel, first.entry.code) == ("web", TxCode.TRANSFER)
     assert balances(ctx, payee) == (0, 0, 0, 4_000)
     assert sum(1 for e in store.state.journal if e.id == tid) == 1
     with pytest.raises(TransferRefused, match="exists_with_different_amount"):
-        ledger.transfer(ctx, payer.number, payee.number, Money(4_001), transfer_id=tid,
-                        channel="web", reference="rent")
+        ledger.transfer(
+            ctx,
+            payer.number,
+            payee.number,
+            Money(4_001),
+            transfer_id=tid,
+            channel="web",
+            reference="rent",
+        )
     with pytest.raises(TransferRefused, match="exists_with_different_fields"):
         ledger.transfer(ctx, payer.number, payee.number, Money(4_000), transfer_id=tid)
     assert balances(ctx, payee) == (0, 0, 0, 4_000)
@@ -159,11 +186,19 @@ def test_an_overdraft(ctx: Context) -> None:
 # -- post_batch ---------------------------------------------------------------------------------
 def test_post_batch_returns_one_result_per_transfer(ctx: Context, store: FakeStore) -> None:
     a, b = funded_savings(ctx, 1_000), savings(ctx)
-    batch = [posting(a, b, 600), posting(a, b, 600), posting(b, a, 100, linked=True),
-             posting(a, b, 9_999)]
+    batch = [
+        posting(a, b, 600),
+        posting(a, b, 600),
+        posting(b, a, 100, linked=True),
+        posting(a, b, 9_999),
+    ]
     outcome = ledger.post_batch(ctx, batch)
-    assert outcome.results == [Result.OK, Result.EXCEEDS_CREDITS, Result.LINKED_EVENT_FAILED,
-                               Result.EXCEEDS_CREDITS]
+    assert outcome.results == [
+        Result.OK,
+        Result.EXCEEDS_CREDITS,
+        Result.LINKED_EVENT_FAILED,
+        Result.EXCEEDS_CREDITS,
+    ]
     assert balances(ctx, b) == (0, 0, 0, 600)
     commits = store.commits
     assert ledger.post_batch(ctx, []).results == []
@@ -176,7 +211,7 @@ def test_post_batch_refuses_an_oversized_batch(ctx: Context) -> None:
     with pytest.raises(InvalidInput, match="at most"):
         ledger.post_batch(ctx, batch)
     assert balances(ctx, b) == (0, 0, 0, 0)
-    assert ledger.post_batch(ctx, batch[:ledger.MAX_BATCH_SIZE]).all_ok
+    assert ledger.post_batch(ctx, batch[: ledger.MAX_BATCH_SIZE]).all_ok
 
 
 def test_post_batch_retries_after_losing_a_race(ctx: Context, store: FakeStore) -> None:
@@ -220,11 +255,16 @@ def test_post_one_raises_the_named_result(ctx: Context) -> None:
 # -- holds --------------------------------------------------------------------------------------
 def test_a_hold_captured_in_part(ctx: Context, store: FakeStore) -> None:
     card, shop = funded_savings(ctx, 10_000), savings(ctx)
-    hold = ledger.place_hold(ctx, card.number, shop.number, Money(3_000), timeout_s=600,
-                             channel="pos", reference="hotel")
+    hold = ledger.place_hold(
+        ctx, card.number, shop.number, Money(3_000), timeout_s=600, channel="pos", reference="hotel"
+    )
     e = hold.entry
     assert (e.kind, e.pending_status, e.code, e.channel) == (
-        TransferKind.PENDING, PendingStatus.PENDING, TxCode.HOLD, "pos")
+        TransferKind.PENDING,
+        PendingStatus.PENDING,
+        TxCode.HOLD,
+        "pos",
+    )
     assert e.expires_at_us == ctx.clock.now_us() + 600 * 1_000_000
     with ctx.uow() as uow:
         assert uow.accounts.balances(card.id).available_minor == 7_000
@@ -233,7 +273,11 @@ def test_a_hold_captured_in_part(ctx: Context, store: FakeStore) -> None:
         ledger.transfer(ctx, card.number, shop.number, Money(7_001))
     post = ledger.resolve_hold(ctx, e.id, capture=True, amount_minor=2_400)
     assert (post.kind, post.pending_id, post.amount_minor, post.code) == (
-        TransferKind.POST_PENDING, e.id, 2_400, TxCode.HOLD)
+        TransferKind.POST_PENDING,
+        e.id,
+        2_400,
+        TxCode.HOLD,
+    )
     assert balances(ctx, card) == (0, 2_400, 0, 10_000)
     assert balances(ctx, shop) == (0, 0, 0, 2_400)
     assert store.state.journal[e.seq - 1].pending_status is PendingStatus.POSTED  # type: ignore[operator]
@@ -263,8 +307,9 @@ def test_resolve_hold_refusals(ctx: Context) -> None:
         ledger.resolve_hold(ctx, hold.entry.id, capture=True, amount_minor=101)
 
 
-def test_expire_due_releases_holds_as_the_clock_advances(ctx: Context, store: FakeStore,
-                                                         clock: FixedClock) -> None:
+def test_expire_due_releases_holds_as_the_clock_advances(
+    ctx: Context, store: FakeStore, clock: FixedClock
+) -> None:
     card, shop = funded_savings(ctx, 10_000), savings(ctx)
     short = ledger.place_hold(ctx, card.number, shop.number, Money(1_000), timeout_s=60)
     long_ = ledger.place_hold(ctx, card.number, shop.number, Money(2_000), timeout_s=3600)
@@ -295,8 +340,9 @@ def test_expire_due_releases_holds_as_the_clock_advances(ctx: Context, store: Fa
 
 def test_expire_due_works_through_many_in_pages(ctx: Context, clock: FixedClock) -> None:
     card, shop = funded_savings(ctx, 10_000), savings(ctx)
-    batch = [posting(card, shop, 100, kind=TransferKind.PENDING, timeout_s=30 + i)
-             for i in range(7)]
+    batch = [
+        posting(card, shop, 100, kind=TransferKind.PENDING, timeout_s=30 + i) for i in range(7)
+    ]
     assert ledger.post_batch(ctx, batch).all_ok
     clock.advance(33)
     assert ledger.expire_due(ctx, limit=2) == 4
@@ -306,8 +352,9 @@ def test_expire_due_works_through_many_in_pages(ctx: Context, clock: FixedClock)
     assert balances(ctx, shop) == (0, 0, 0, 0)
 
 
-def test_expire_due_retries_after_losing_a_race(ctx: Context, store: FakeStore,
-                                                clock: FixedClock) -> None:
+def test_expire_due_retries_after_losing_a_race(
+    ctx: Context, store: FakeStore, clock: FixedClock
+) -> None:
     card, shop = funded_savings(ctx, 10_000), savings(ctx)
     ledger.place_hold(ctx, card.number, shop.number, Money(1_000), timeout_s=1)
     clock.advance(1)
@@ -324,7 +371,11 @@ def test_reverse_a_transfer(ctx: Context) -> None:
     t = ledger.transfer(ctx, payer.number, payee.number, Money(4_000))
     r = ledger.reverse(ctx, t.entry.id, reference="keyed twice")
     assert (r.debit_account_id, r.credit_account_id, r.amount_minor, r.reversal_of) == (
-        payee.id, payer.id, 4_000, t.entry.id)
+        payee.id,
+        payer.id,
+        4_000,
+        t.entry.id,
+    )
     assert r.code == TxCode.TRANSFER and r.reference == "keyed twice"
     assert balances(ctx, payer) == (0, 4_000, 0, 14_000)
     with pytest.raises(TransferRefused, match="reversed_transfer_already_reversed"):
@@ -364,16 +415,16 @@ def test_a_captured_hold_is_reversed(ctx: Context) -> None:
     hold = ledger.place_hold(ctx, card.number, shop.number, Money(3_000), timeout_s=60)
     post = ledger.resolve_hold(ctx, hold.entry.id, capture=True, amount_minor=1_000)
     r = ledger.reverse(ctx, post.id)
-    assert (r.debit_account_id, r.credit_account_id, r.amount_minor) == (shop.id, card.id,
-                                                                         1_000)
+    assert (r.debit_account_id, r.credit_account_id, r.amount_minor) == (shop.id, card.id, 1_000)
     assert balances(ctx, card) == (0, 1_000, 0, 11_000)
 
 
 def test_post_batch_of_mixed_kinds(ctx: Context) -> None:
     a, b = funded_savings(ctx, 1_000), savings(ctx)
     hold = posting(a, b, 500, kind=TransferKind.PENDING, timeout_s=60)
-    post = Transfer(id=UUID(int=31), kind=TransferKind.POST_PENDING, pending_id=hold.id,
-                    amount_minor=200)
+    post = Transfer(
+        id=UUID(int=31), kind=TransferKind.POST_PENDING, pending_id=hold.id, amount_minor=200
+    )
     t = posting(a, b, 100)
     rev = posting(b, a, 100, reversal_of=t.id)
     outcome = ledger.post_batch(ctx, [hold, post, t, rev])
@@ -382,8 +433,9 @@ def test_post_batch_of_mixed_kinds(ctx: Context) -> None:
     assert balances(ctx, b) == (0, 100, 0, 300)
 
 
-def test_expire_due_gives_up_after_its_attempts(ctx: Context, store: FakeStore,
-                                                clock: FixedClock) -> None:
+def test_expire_due_gives_up_after_its_attempts(
+    ctx: Context, store: FakeStore, clock: FixedClock
+) -> None:
     card, shop = funded_savings(ctx, 10_000), savings(ctx)
     ledger.place_hold(ctx, card.number, shop.number, Money(1_000), timeout_s=1)
     clock.advance(1)

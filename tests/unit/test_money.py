@@ -81,8 +81,31 @@ def test_parse_refuses_more_decimals_than_the_currency_has(text: str, currency: 
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "abc", "1,000.00", "1 000", "1_000", "1e3", "1E3", "NaN", "nan", "Infinity",
-     "inf", "-", "+", ".", "1.2.3", "--1", "1-", "¥12", "12元", "١٢", "0x10", "1/2"],
+    [
+        "",
+        "   ",
+        "abc",
+        "1,000.00",
+        "1 000",
+        "1_000",
+        "1e3",
+        "1E3",
+        "NaN",
+        "nan",
+        "Infinity",
+        "inf",
+        "-",
+        "+",
+        ".",
+        "1.2.3",
+        "--1",
+        "1-",
+        "¥12",
+        "12元",
+        "١٢",
+        "0x10",
+        "1/2",
+    ],
 )
 def test_parse_refuses_anything_that_is_not_a_plain_number(text: str) -> None:
     with pytest.raises(InvalidAmount):
@@ -142,8 +165,19 @@ def test_currency_codes_are_normalised() -> None:
 
 @pytest.mark.parametrize(
     ("code", "exponent"),
-    [("CNY", 2), ("USD", 2), ("EUR", 2), ("HKD", 2), ("JPY", 0), ("KRW", 0), ("VND", 0),
-     ("KWD", 3), ("BHD", 3), ("TND", 3), ("CLF", 4)],
+    [
+        ("CNY", 2),
+        ("USD", 2),
+        ("EUR", 2),
+        ("HKD", 2),
+        ("JPY", 0),
+        ("KRW", 0),
+        ("VND", 0),
+        ("KWD", 3),
+        ("BHD", 3),
+        ("TND", 3),
+        ("CLF", 4),
+    ],
 )
 def test_iso_4217_exponents(code: str, exponent: int) -> None:
     assert Currency.of(code).exponent == exponent

@@ -26,8 +26,12 @@ PENDING_ID = UUID(int=2)
 
 
 def posting(**changes: Any) -> Transfer:
-    fields: dict[str, Any] = {"id": ID, "debit_account_id": 1, "credit_account_id": 2,
-                              "amount_minor": 100}
+    fields: dict[str, Any] = {
+        "id": ID,
+        "debit_account_id": 1,
+        "credit_account_id": 2,
+        "amount_minor": 100,
+    }
     fields.update(changes)
     return Transfer(**fields)
 
@@ -116,10 +120,20 @@ def test_a_transfer_is_immutable() -> None:
 
 def entry(**changes: Any) -> JournalEntry:
     fields: dict[str, Any] = {
-        "id": ID, "kind": TransferKind.POSTING, "debit_account_id": 1, "credit_account_id": 2,
-        "amount_minor": 100, "currency": "CNY", "code": 0, "channel": "branch",
-        "reference": "", "pending_id": None, "reversal_of": None, "timeout_s": 0,
-        "expires_at_us": None, "created_at_us": 1,
+        "id": ID,
+        "kind": TransferKind.POSTING,
+        "debit_account_id": 1,
+        "credit_account_id": 2,
+        "amount_minor": 100,
+        "currency": "CNY",
+        "code": 0,
+        "channel": "branch",
+        "reference": "",
+        "pending_id": None,
+        "reversal_of": None,
+        "timeout_s": 0,
+        "expires_at_us": None,
+        "created_at_us": 1,
     }
     fields.update(changes)
     return JournalEntry(**fields)
@@ -146,36 +160,57 @@ def test_compare_with_existing_accepts_an_identical_retry() -> None:
         ({"debit_account_id": 3, "amount_minor": 5}, Result.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT),
     ],
 )
-def test_compare_with_existing_names_the_first_difference(changes: dict[str, Any],
-                                                          result: Result) -> None:
+def test_compare_with_existing_names_the_first_difference(
+    changes: dict[str, Any], result: Result
+) -> None:
     assert compare_with_existing(posting(**changes), entry()) is result
 
 
 def test_compare_with_existing_for_a_pending_timeout() -> None:
-    stored = entry(kind=TransferKind.PENDING, timeout_s=60, expires_at_us=61_000_001,
-                   pending_status=PendingStatus.POSTED)
-    assert compare_with_existing(posting(kind=TransferKind.PENDING, timeout_s=60),
-                                 stored) is Result.OK
-    assert compare_with_existing(posting(kind=TransferKind.PENDING, timeout_s=61),
-                                 stored) is Result.EXISTS_WITH_DIFFERENT_FIELDS
+    stored = entry(
+        kind=TransferKind.PENDING,
+        timeout_s=60,
+        expires_at_us=61_000_001,
+        pending_status=PendingStatus.POSTED,
+    )
+    assert (
+        compare_with_existing(posting(kind=TransferKind.PENDING, timeout_s=60), stored) is Result.OK
+    )
+    assert (
+        compare_with_existing(posting(kind=TransferKind.PENDING, timeout_s=61), stored)
+        is Result.EXISTS_WITH_DIFFERENT_FIELDS
+    )
 
 
 def test_compare_with_existing_for_a_resolving_transfer() -> None:
     stored = entry(kind=TransferKind.POST_PENDING, pending_id=PENDING_ID, amount_minor=70)
     post = TransferKind.POST_PENDING
-    assert compare_with_existing(
-        Transfer(id=ID, kind=post, pending_id=PENDING_ID), stored) is Result.OK
-    assert compare_with_existing(
-        Transfer(id=ID, kind=post, pending_id=PENDING_ID, amount_minor=70), stored) is Result.OK
-    assert compare_with_existing(
-        Transfer(id=ID, kind=post, pending_id=PENDING_ID, amount_minor=71),
-        stored) is Result.EXISTS_WITH_DIFFERENT_AMOUNT
-    assert compare_with_existing(
-        Transfer(id=ID, kind=post, pending_id=UUID(int=5)),
-        stored) is Result.EXISTS_WITH_DIFFERENT_PENDING_ID
-    assert compare_with_existing(
-        Transfer(id=ID, kind=TransferKind.VOID_PENDING, pending_id=PENDING_ID),
-        stored) is Result.EXISTS_WITH_DIFFERENT_KIND
+    assert (
+        compare_with_existing(Transfer(id=ID, kind=post, pending_id=PENDING_ID), stored)
+        is Result.OK
+    )
+    assert (
+        compare_with_existing(
+            Transfer(id=ID, kind=post, pending_id=PENDING_ID, amount_minor=70), stored
+        )
+        is Result.OK
+    )
+    assert (
+        compare_with_existing(
+            Transfer(id=ID, kind=post, pending_id=PENDING_ID, amount_minor=71), stored
+        )
+        is Result.EXISTS_WITH_DIFFERENT_AMOUNT
+    )
+    assert (
+        compare_with_existing(Transfer(id=ID, kind=post, pending_id=UUID(int=5)), stored)
+        is Result.EXISTS_WITH_DIFFERENT_PENDING_ID
+    )
+    assert (
+        compare_with_existing(
+            Transfer(id=ID, kind=TransferKind.VOID_PENDING, pending_id=PENDING_ID), stored
+        )
+        is Result.EXISTS_WITH_DIFFERENT_KIND
+    )
 
 
 def test_reversal_of_swaps_the_accounts() -> None:
@@ -188,10 +223,36 @@ def test_reversal_of_swaps_the_accounts() -> None:
     assert whole.reference == f"reversal of {ID}"
     assert whole.kind is TransferKind.POSTING
     part = reversal_of(original, UUID(int=8), 40, channel="web", reference="fix", code=1020)
-    assert (part.amount_minor, part.channel, part.reference, part.code) == (40, "web", "fix",
-                                                                           1020)
+    assert (part.amount_minor, part.channel, part.reference, part.code) == (40, "web", "fix", 1020)
 
 
 def test_tx_code_labels() -> None:
     assert TxCode.label(1001) == "cash_deposit"
     assert TxCode.label(4242) == "4242"
+
+
+# BUG (src/ebank/domain/transfers.py, _validate): ``kind`` is compared with ``is`` in the
+# checks and in the engine, but never checked to be a ``TransferKind``. A kind that arrives
+# as the plain string "pending" (say, from JSON) passes validation, and the engine then
+# posts it at once as if it were a posting, writing an entry whose kind says "pending"
+# with no pending status (the database refuses that row, so the client gets an error 500).
+def test_a_kind_given_as_text_is_refused_or_understood() -> None:
+    try:
+        t = posting(kind="pending", timeout_s=60)
+    except InvalidInput:
+        return
+    assert t.kind is TransferKind.PENDING
+
+
+def test_a_posting_given_as_text_still_has_no_timeout() -> None:
+    with pytest.raises(InvalidInput):
+        posting(kind="posting", timeout_s=60)
+
+
+# BUG (src/ebank/domain/transfers.py, _validate): ``timeout_s`` is range-checked but not
+# type-checked, unlike ``amount_minor`` and ``code``: 1.5 passes and the engine computes a
+# float ``expires_at_us``; True passes as one second.
+@pytest.mark.parametrize("timeout_s", [1.5, True, "60"])
+def test_a_timeout_is_a_whole_number_of_seconds(timeout_s: object) -> None:
+    with pytest.raises((InvalidInput, TypeError)):
+        posting(kind=TransferKind.PENDING, timeout_s=timeout_s)

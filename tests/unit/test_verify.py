@@ -7,12 +7,12 @@ import dataclasses
 from uuid import UUID
 
 import pytest
-from factories import deposit, funded_savings, head_office, savings
 
 from ebank.application import ledger, verify
 from ebank.application.context import Context
 from ebank.domain.money import Money
 from ebank.domain.transfers import JournalEntry, TransferKind
+from factories import deposit, funded_savings, head_office, savings
 
 from .fakes import EPOCH_US, FakeStore, fake_context
 
@@ -45,8 +45,11 @@ def test_a_healthy_ledger_passes(healthy: tuple[Context, FakeStore]) -> None:
     totals = {t.currency: t for t in report.totals}
     assert set(totals) == {"CNY", "USD"}
     # 10,000 + 2,500 + 300 posted in CNY; 500 in USD
-    assert (totals["CNY"].debits_posted, totals["CNY"].credits_posted,
-            totals["CNY"].journal_posted) == (12_800, 12_800, 12_800)
+    assert (
+        totals["CNY"].debits_posted,
+        totals["CNY"].credits_posted,
+        totals["CNY"].journal_posted,
+    ) == (12_800, 12_800, 12_800)
     assert totals["USD"].journal_posted == 500
     assert all(t.balanced for t in report.totals)
 
@@ -74,10 +77,14 @@ def test_a_changed_counter_is_named(healthy: tuple[Context, FakeStore], counter:
 
 
 def test_a_changed_posted_counter_unbalances_the_currency(
-        healthy: tuple[Context, FakeStore]) -> None:
+    healthy: tuple[Context, FakeStore],
+) -> None:
     ctx, store = healthy
-    victim = next(a for a in store.state.accounts.values()
-                  if a.customer_id is not None and a.currency == "USD")
+    victim = next(
+        a
+        for a in store.state.accounts.values()
+        if a.customer_id is not None and a.currency == "USD"
+    )
     store.state.counters[victim.id].credits_posted += 7
     report = verify.verify_ledger(ctx)
     usd = next(t for t in report.totals if t.currency == "USD")
@@ -86,14 +93,19 @@ def test_a_changed_posted_counter_unbalances_the_currency(
     assert next(t for t in report.totals if t.currency == "CNY").balanced
 
 
-def test_a_consistent_forgery_still_fails_the_totals(
-        healthy: tuple[Context, FakeStore]) -> None:
+def test_a_consistent_forgery_still_fails_the_totals(healthy: tuple[Context, FakeStore]) -> None:
     """Money printed on both sides of the books balances, but not against the journal."""
     ctx, store = healthy
-    customer = next(a for a in store.state.accounts.values()
-                    if a.customer_id is not None and a.currency == "CNY")
-    cash = next(a for a in store.state.accounts.values()
-                if a.gl_kind is not None and a.product_code == "GL-CASH" and a.currency == "CNY")
+    customer = next(
+        a
+        for a in store.state.accounts.values()
+        if a.customer_id is not None and a.currency == "CNY"
+    )
+    cash = next(
+        a
+        for a in store.state.accounts.values()
+        if a.gl_kind is not None and a.product_code == "GL-CASH" and a.currency == "CNY"
+    )
     store.state.counters[customer.id].credits_posted += 1_000
     store.state.counters[cash.id].debits_posted += 1_000
     report = verify.verify_ledger(ctx)
@@ -106,20 +118,36 @@ def test_a_consistent_forgery_still_fails_the_totals(
 def test_a_limit_breach_is_named(healthy: tuple[Context, FakeStore]) -> None:
     ctx, store = healthy
     account = next(a for a in store.state.accounts.values() if a.debits_must_not_exceed_credits)
-    store.state.accounts[account.id] = dataclasses.replace(account,
-                                                           overdraft_limit_minor=0)
+    store.state.accounts[account.id] = dataclasses.replace(account, overdraft_limit_minor=0)
     c = store.state.counters[account.id]
     # give the account more debits than credits, consistently with a forged journal entry
     extra = c.credits_posted - c.debits_posted - c.debits_pending + 1
-    other = next(a for a in store.state.accounts.values()
-                 if a.currency == account.currency and a.id != account.id
-                 and not a.credits_must_not_exceed_debits)
-    store.state.journal.append(JournalEntry(
-        id=UUID(int=999_999), kind=TransferKind.POSTING,
-        debit_account_id=account.id, credit_account_id=other.id, amount_minor=extra,
-        currency=account.currency, code=0, channel="forged", reference="", pending_id=None,
-        reversal_of=None, timeout_s=0, expires_at_us=None, created_at_us=EPOCH_US,
-        seq=len(store.state.journal) + 1))
+    other = next(
+        a
+        for a in store.state.accounts.values()
+        if a.currency == account.currency
+        and a.id != account.id
+        and not a.credits_must_not_exceed_debits
+    )
+    store.state.journal.append(
+        JournalEntry(
+            id=UUID(int=999_999),
+            kind=TransferKind.POSTING,
+            debit_account_id=account.id,
+            credit_account_id=other.id,
+            amount_minor=extra,
+            currency=account.currency,
+            code=0,
+            channel="forged",
+            reference="",
+            pending_id=None,
+            reversal_of=None,
+            timeout_s=0,
+            expires_at_us=None,
+            created_at_us=EPOCH_US,
+            seq=len(store.state.journal) + 1,
+        )
+    )
     c.debits_posted += extra
     store.state.counters[other.id].credits_posted += extra
     report = verify.verify_ledger(ctx)
@@ -128,8 +156,7 @@ def test_a_limit_breach_is_named(healthy: tuple[Context, FakeStore]) -> None:
     assert not report.ok
 
 
-def test_an_entry_for_an_unknown_account_is_an_orphan(
-        healthy: tuple[Context, FakeStore]) -> None:
+def test_an_entry_for_an_unknown_account_is_an_orphan(healthy: tuple[Context, FakeStore]) -> None:
     ctx, store = healthy
     del store.state.accounts[max(store.state.accounts)]
     report = verify.verify_ledger(ctx)

@@ -97,15 +97,16 @@ def ids_referenced(batch: Iterable[Transfer]) -> tuple[set[UUID], set[int], set[
     ids: set[UUID] = set()
     accounts: set[int] = set()
     refs: set[UUID] = set()
+    add_id, add_account, add_ref = ids.add, accounts.add, refs.add
     for t in batch:
-        ids.add(t.id)
+        add_id(t.id)
         if t.debit_account_id:
-            accounts.add(t.debit_account_id)
-            accounts.add(t.credit_account_id)
+            add_account(t.debit_account_id)
+            add_account(t.credit_account_id)
         if t.pending_id is not None:
-            refs.add(t.pending_id)
+            add_ref(t.pending_id)
         if t.reversal_of is not None:
-            refs.add(t.reversal_of)
+            add_ref(t.reversal_of)
     return ids, accounts, refs
 
 
@@ -129,12 +130,24 @@ def apply_batch(batch: Sequence[Transfer], ctx: BatchContext, now_us: int) -> Ba
     """Apply ``batch`` in order. A chain of transfers flagged ``linked`` (each linked to
     the next; the last of the chain not flagged) succeeds or fails as one."""
     engine = _Engine(ctx, now_us)
-    results: list[Result] = [Result.OK] * len(batch)
-    replayed = [False] * len(batch)
+    n = len(batch)
+    results: list[Result] = [Result.OK] * n
+    replayed = [False] * n
     start = 0
-    while start < len(batch):
+    while start < n:
+        t = batch[start]
+        if not t.linked:
+            # A chain of one, the usual case. Every rule is checked before anything
+            # changes, so a refused transfer leaves no trace and needs no undo log.
+            result, was_replay = engine.apply(t, None)
+            if result is Result.OK:
+                replayed[start] = was_replay
+            else:
+                results[start] = result
+            start += 1
+            continue
         end = start
-        while batch[end].linked and end + 1 < len(batch):
+        while batch[end].linked and end + 1 < n:
             end += 1
         chain = _Chain()
         failed_at = -1
@@ -160,7 +173,21 @@ def apply_batch(batch: Sequence[Transfer], ctx: BatchContext, now_us: int) -> Ba
     return engine.outcome(results, replayed)
 
 
+_ACTIVE = AccountStatus.ACTIVE
+_CLOSED = AccountStatus.CLOSED
+_FROZEN = AccountStatus.FROZEN
+_DORMANT = AccountStatus.DORMANT
+_POSTING = TransferKind.POSTING
+_PENDING = TransferKind.PENDING
+_POST_PENDING = TransferKind.POST_PENDING
+_VOID_PENDING = TransferKind.VOID_PENDING
+_OK = Result.OK
+
+
 class _Engine:
+    """Applies transfers one by one. ``chain`` is the undo log of the linked chain being
+    applied, or None for a transfer outside a chain: then a success is kept at once."""
+
     def __init__(self, ctx: BatchContext, now_us: int) -> None:
         self.ctx = ctx
         self.now_us = now_us
@@ -189,11 +216,12 @@ class _Engine:
                 self.resolved[entry.id] = entry
 
     def outcome(self, results: list[Result], replayed: list[bool]) -> BatchOutcome:
+        changed = self.changed
         return BatchOutcome(
             results=results,
             replayed=replayed,
             new_entries=self.new_entries,
-            changed_accounts=sorted(self.changed.values(), key=lambda a: a.id),
+            changed_accounts=[changed[i] for i in sorted(changed)],
             resolved_pending=list(self.resolved.values()),
         )
 
@@ -201,15 +229,16 @@ class _Engine:
         return self.created.get(entry_id) or self.ctx.referenced.get(entry_id)
 
     # -- rules -------------------------------------------------------------------
-    def apply(self, t: Transfer, chain: _Chain) -> tuple[Result, bool]:
+    def apply(self, t: Transfer, chain: _Chain | None) -> tuple[Result, bool]:
         stored = self.created.get(t.id) or self.ctx.existing.get(t.id)
         if stored is not None:
             return compare_with_existing(t, stored), True
-        if t.kind is TransferKind.POST_PENDING or t.kind is TransferKind.VOID_PENDING:
+        kind = t.kind
+        if kind is _POST_PENDING or kind is _VOID_PENDING:
             return self.resolve_pending(t, chain), False
         return self.move(t, chain), False
 
-    def move(self, t: Transfer, chain: _Chain) -> Result:
+    def move(self, t: Transfer, chain: _Chain | None) -> Result:
         accounts = self.ctx.accounts
         dr = accounts.get(t.debit_account_id)
         if dr is None:
@@ -217,59 +246,64 @@ class _Engine:
         cr = accounts.get(t.credit_account_id)
         if cr is None:
             return Result.CREDIT_ACCOUNT_NOT_FOUND
-        if dr.currency != t.currency or cr.currency != t.currency:
+        currency = t.currency
+        if dr.currency != currency or cr.currency != currency:
             return Result.CURRENCY_MISMATCH
-        if dr.status is AccountStatus.CLOSED:
-            return Result.DEBIT_ACCOUNT_CLOSED
-        if cr.status is AccountStatus.CLOSED:
-            return Result.CREDIT_ACCOUNT_CLOSED
-        if t.reversal_of is not None:
-            refused = self.check_reversal(t)
-            if refused is not None:
-                return refused
-        elif dr.status is AccountStatus.FROZEN:
-            return Result.DEBIT_ACCOUNT_FROZEN
-        elif dr.status is AccountStatus.DORMANT:
-            return Result.DEBIT_ACCOUNT_DORMANT
+        reversal = t.reversal_of
+        if dr.status is not _ACTIVE or cr.status is not _ACTIVE or reversal is not None:
+            if dr.status is _CLOSED:
+                return Result.DEBIT_ACCOUNT_CLOSED
+            if cr.status is _CLOSED:
+                return Result.CREDIT_ACCOUNT_CLOSED
+            if reversal is not None:
+                refused = self.check_reversal(t)
+                if refused is not None:
+                    return refused
+            elif dr.status is _FROZEN:
+                return Result.DEBIT_ACCOUNT_FROZEN
+            elif dr.status is _DORMANT:
+                return Result.DEBIT_ACCOUNT_DORMANT
         amount = t.amount_minor
+        dr_debits = dr.debits_posted + dr.debits_pending + amount
+        cr_credits = cr.credits_posted + cr.credits_pending + amount
         if dr.debits_must_not_exceed_credits and (
-            dr.debits_posted + dr.debits_pending + amount
-            > dr.credits_posted + dr.overdraft_limit_minor
+            dr_debits > dr.credits_posted + dr.overdraft_limit_minor
         ):
             return Result.EXCEEDS_CREDITS
-        if cr.credits_must_not_exceed_debits and (
-            cr.credits_posted + cr.credits_pending + amount > cr.debits_posted
-        ):
+        if cr.credits_must_not_exceed_debits and cr_credits > cr.debits_posted:
             return Result.EXCEEDS_DEBITS
-        if (
-            dr.debits_posted + dr.debits_pending + amount > MAX_AMOUNT_MINOR
-            or cr.credits_posted + cr.credits_pending + amount > MAX_AMOUNT_MINOR
-        ):
+        if dr_debits > MAX_AMOUNT_MINOR or cr_credits > MAX_AMOUNT_MINOR:
             return Result.OVERFLOWS_BALANCE
-        chain.touch(dr)
-        chain.touch(cr)
-        pending = t.kind is TransferKind.PENDING
+        now_us = self.now_us
+        kind = t.kind
+        if chain is not None:
+            chain.touch(dr)
+            chain.touch(cr)
+        pending = kind is _PENDING
         if pending:
             dr.debits_pending += amount
             cr.credits_pending += amount
         else:
             dr.debits_posted += amount
             cr.credits_posted += amount
+        timeout_s = t.timeout_s
         entry = JournalEntry(
-            id=t.id, kind=t.kind, debit_account_id=dr.id, credit_account_id=cr.id,
-            amount_minor=amount, currency=t.currency, code=t.code, channel=t.channel,
-            reference=t.reference, pending_id=None, reversal_of=t.reversal_of,
-            timeout_s=t.timeout_s,
-            expires_at_us=self.now_us + t.timeout_s * 1_000_000 if t.timeout_s else None,
-            created_at_us=self.now_us,
-            pending_status=PendingStatus.PENDING if pending else None,
+            t.id, kind, dr.id, cr.id, amount, currency, t.code, t.channel, t.reference,
+            None, reversal, timeout_s, now_us + timeout_s * 1_000_000 if timeout_s else None,
+            now_us, PendingStatus.PENDING if pending else None,
         )
         self.created[t.id] = entry
-        chain.created.append(entry)
-        if t.reversal_of is not None:
-            self.ctx.already_reversed.add(t.reversal_of)
-            chain.reversed.append(t.reversal_of)
-        return Result.OK
+        if reversal is not None:
+            self.ctx.already_reversed.add(reversal)
+        if chain is None:
+            self.changed[dr.id] = dr
+            self.changed[cr.id] = cr
+            self.new_entries.append(entry)
+        else:
+            chain.created.append(entry)
+            if reversal is not None:
+                chain.reversed.append(reversal)
+        return _OK
 
     def check_reversal(self, t: Transfer) -> Result | None:
         assert t.reversal_of is not None
@@ -289,12 +323,12 @@ class _Engine:
             return Result.EXCEEDS_REVERSED_TRANSFER_AMOUNT
         return None
 
-    def resolve_pending(self, t: Transfer, chain: _Chain) -> Result:
+    def resolve_pending(self, t: Transfer, chain: _Chain | None) -> Result:
         assert t.pending_id is not None
         pending = self.lookup(t.pending_id)
         if pending is None:
             return Result.PENDING_TRANSFER_NOT_FOUND
-        if pending.kind is not TransferKind.PENDING:
+        if pending.kind is not _PENDING:
             return Result.PENDING_TRANSFER_NOT_PENDING
         if t.currency != pending.currency:
             return Result.CURRENCY_MISMATCH
@@ -307,23 +341,25 @@ class _Engine:
             pending.expires_at_us is not None and self.now_us >= pending.expires_at_us
         ):
             return Result.PENDING_TRANSFER_EXPIRED
-        posting = t.kind is TransferKind.POST_PENDING
+        posting = t.kind is _POST_PENDING
         amount = t.amount_minor or pending.amount_minor
         if amount > pending.amount_minor or (not posting and amount != pending.amount_minor):
             return Result.EXCEEDS_PENDING_TRANSFER_AMOUNT
         dr = self.ctx.accounts[pending.debit_account_id]
         cr = self.ctx.accounts[pending.credit_account_id]
-        if posting and (dr.status is AccountStatus.CLOSED or cr.status is AccountStatus.CLOSED):
-            return Result.DEBIT_ACCOUNT_CLOSED if dr.status is AccountStatus.CLOSED \
+        if posting and (dr.status is _CLOSED or cr.status is _CLOSED):
+            return Result.DEBIT_ACCOUNT_CLOSED if dr.status is _CLOSED \
                 else Result.CREDIT_ACCOUNT_CLOSED
-        chain.touch(dr)
-        chain.touch(cr)
+        if chain is not None:
+            chain.touch(dr)
+            chain.touch(cr)
         dr.debits_pending -= pending.amount_minor
         cr.credits_pending -= pending.amount_minor
         if posting:
             dr.debits_posted += amount
             cr.credits_posted += amount
-        chain.resolved.append((pending, pending.pending_status))
+        if chain is not None:
+            chain.resolved.append((pending, pending.pending_status))
         pending.pending_status = PendingStatus.POSTED if posting else PendingStatus.VOIDED
         entry = JournalEntry(
             id=t.id, kind=t.kind, debit_account_id=dr.id, credit_account_id=cr.id,
@@ -332,8 +368,15 @@ class _Engine:
             reversal_of=None, timeout_s=0, expires_at_us=None, created_at_us=self.now_us,
         )
         self.created[t.id] = entry
-        chain.created.append(entry)
-        return Result.OK
+        if chain is None:
+            self.changed[dr.id] = dr
+            self.changed[cr.id] = cr
+            self.new_entries.append(entry)
+            if pending.id not in self.created:
+                self.resolved[pending.id] = pending
+        else:
+            chain.created.append(entry)
+        return _OK
 
 
 def expire(pending: JournalEntry, accounts: dict[int, LedgerAccount]) -> None:

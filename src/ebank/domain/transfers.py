@@ -105,6 +105,8 @@ def _validate(t: Transfer) -> None:
 
     if not isinstance(t.id, UUID) or t.id.int == 0:
         raise bad("id must be a non-zero UUID")
+    if not isinstance(t.kind, TransferKind):
+        raise bad(f"kind must be a TransferKind, got {t.kind!r}")
     if type(t.amount_minor) is not int or not 0 <= t.amount_minor <= MAX_AMOUNT_MINOR:
         raise bad("amount must be a non-negative integer of minor units")
     if not is_currency_code(t.currency):
@@ -115,8 +117,8 @@ def _validate(t: Transfer) -> None:
         raise bad("channel must be 1 to 16 characters")
     if not isinstance(t.code, int) or isinstance(t.code, bool) or not 0 <= t.code <= 65535:
         raise bad("code must be an integer 0..65535")
-    if not 0 <= t.timeout_s <= MAX_TIMEOUT_S:
-        raise bad("timeout out of range")
+    if type(t.timeout_s) is not int or not 0 <= t.timeout_s <= MAX_TIMEOUT_S:
+        raise bad(f"timeout out of range: whole seconds from 0 to {MAX_TIMEOUT_S}")
     if t.kind in (TransferKind.POST_PENDING, TransferKind.VOID_PENDING):
         if t.pending_id is None:
             raise bad(f"{t.kind} needs pending_id")

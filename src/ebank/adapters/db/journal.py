@@ -1,8 +1,19 @@
 """The journal store: loads what a batch touches and writes what the engine decided.
 
-This is the ledger's hot path, so it speaks the driver's SQL directly (one statement per
-kind of work, whatever the batch size) instead of building SQLAlchemy expressions per
-row. The schema itself is still ``tables.py``.
+This is the ledger's hot path, so it speaks the driver's own API and SQL directly instead
+of building SQLAlchemy expressions per row, and the work per batch is a handful of
+statements whatever the batch size. The schema itself is still ``tables.py``.
+
+SQLite: lists of keys go in as ``IN (?, ...)``, rows as multi-row ``VALUES`` (inserts,
+and ``UPDATE ... FROM (VALUES ...)`` for the balances). The row counts of those
+statements are powers of two, so a batch of any size runs a few statements from the
+driver's prepared-statement cache instead of compiling new SQL. PostgreSQL: keys go in as
+one array (``= ANY(%s)``), new entries as one binary ``COPY`` (a lone entry as a
+prepared ``INSERT``), balances as one ``UPDATE ... FROM unnest(...)``. Arrays of ids and
+counters are passed as PostgreSQL array literals built from ``str(int)`` and ``UUID.hex``
+(digits only): several times cheaper than the driver adapting every element, and still
+bound parameters, never SQL text. SQL is only ever formatted from this module's column
+lists and placeholder counts (hence the ``noqa: S608``), never from values.
 
 Locking. On PostgreSQL many connections write at once: a batch first locks the pending
 and original transfers it refers to, then every account it touches, in ascending id
@@ -15,7 +26,10 @@ retries the batch (and then finds the id taken: an idempotent replay).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -29,14 +43,44 @@ from ebank.domain.ledger import BatchContext, BatchOutcome, LedgerAccount, ids_r
 from ebank.domain.transfers import JournalEntry, PendingStatus, Transfer, TransferKind
 
 _COLS = ", ".join(JOURNAL_COLUMNS)
+_NCOLS = len(JOURNAL_COLUMNS)
 _ACCOUNT_COLS = (
     "id, currency, status, debits_must_not_exceed_credits, credits_must_not_exceed_debits,"
     " overdraft_limit_minor, debits_pending, debits_posted, credits_pending, credits_posted"
 )
-SQLITE_MAX_PARAMS = 30_000
+# The most rows (or keys) one SQLite statement carries; the driver's limit on bound
+# parameters may lower it.
+SQLITE_MAX_CHUNK = 512
+SQLITE_MAX_KEYS = 1024
+# UPDATE ... FROM arrived in SQLite 3.33; older libraries update row by row.
+_SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 _STATUS = {s.value: s for s in AccountStatus}
 _KIND = {k.value: k for k in TransferKind}
 _PENDING = {s.value: s for s in PendingStatus}
+# Binary COPY of the journal columns, in JOURNAL_COLUMNS order.
+_PG_COPY_TYPES = ("uuid", "text", "int8", "int8", "int8", "text", "int4", "text", "text",
+                  "uuid", "uuid", "int4", "int8", "int8", "text")
+_PG_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id = ANY(%s::uuid[])"  # noqa: S608
+_PG_LOCK_ACCOUNTS = (
+    f"SELECT {_ACCOUNT_COLS}, ctid FROM accounts WHERE id = ANY(%s::bigint[])"  # noqa: S608
+    " ORDER BY id FOR UPDATE"
+)
+_PG_UPDATE_ACCOUNTS = (
+    "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dd,"
+    " credits_pending = v.cp, credits_posted = v.cc"
+    " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])"
+    " AS v(id, dp, dd, cp, cc) WHERE a.id = v.id"
+)
+_PG_UPDATE_ACCOUNTS_BY_CTID = (
+    "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dd,"
+    " credits_pending = v.cp, credits_posted = v.cc"
+    " FROM unnest(%s::tid[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
+    " %s::bigint[]) AS v(t, id, dp, dd, cp, cc) WHERE a.ctid = v.t AND a.id = v.id"
+)
+_PG_INSERT = f"INSERT INTO transfers ({_COLS}) VALUES ({', '.join(['%s'] * _NCOLS)})"  # noqa: S608
+_PG_COPY = f"COPY transfers ({_COLS}) FROM STDIN (FORMAT BINARY)"
+_SQLITE_ACCOUNTS = f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE id IN ({{}})"  # noqa: S608
+_SQLITE_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id IN ({{}})"  # noqa: S608
 # PostgreSQL SQLSTATEs that mean "a concurrent transaction got there first".
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
 
@@ -45,18 +89,25 @@ class SqlJournal:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.pg = conn.dialect.name == "postgresql"
+        self._raw_conn: Any = None
+        self._ctids: dict[int, str] = {}  # PostgreSQL: where each locked account row is
+
+    @property
+    def _raw(self) -> Any:
+        """The driver's connection, inside the transaction SQLAlchemy began."""
+        if self._raw_conn is None:
+            self._raw_conn = self.conn.connection.driver_connection
+        return self._raw_conn
 
     # -- reading ----------------------------------------------------------------
     def load(self, batch: Sequence[Transfer]) -> BatchContext:
         ids, account_ids, refs = ids_referenced(batch)
-        existing = {e.id: e for e in self._entries("id", ids)}
-        referenced = {e.id: e for e in self._entries("id", refs, lock=True)}
+        existing = {e.id: e for e in self._entries(ids)}
+        referenced = {e.id: e for e in self._entries(refs, lock=True)} if refs else {}
         for entry in referenced.values():
             account_ids.add(entry.debit_account_id)
             account_ids.add(entry.credit_account_id)
-        already = {self._as_uuid(r[0]) for r in self._select_in(
-            "SELECT reversal_of FROM transfers WHERE reversal_of IN ({})",
-            [self._uuid(u) for u in refs])} if refs else set()
+        already = self._already_reversed(refs) if refs else set()
         return BatchContext(
             accounts=self._accounts(account_ids),
             existing=existing,
@@ -69,47 +120,35 @@ class SqlJournal:
         if not ordered:
             return {}
         if self.pg:
-            rows = self._driver(
-                f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                (ordered,))
+            rows = self._pg(_PG_LOCK_ACCOUNTS, (_pg_ints(ordered),))
+            self._ctids.update((r[0], r[10]) for r in rows)
         else:
-            rows = self._select_in(f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE id IN ({{}})",
-                                   ordered)
-        return {
-            r[0]: LedgerAccount(r[0], r[1], _STATUS[r[2]], bool(r[3]), bool(r[4]), r[5], r[6],
-                                r[7], r[8], r[9])
-            for r in rows
-        }
+            rows = self._sqlite_in(_SQLITE_ACCOUNTS, ordered)
+        return _ledger_accounts(rows)
 
-    def _entries(self, column: str, keys: set[UUID], lock: bool = False) -> list[JournalEntry]:
+    def _entries(self, keys: set[UUID], lock: bool = False) -> list[JournalEntry]:
         if not keys:
             return []
         if self.pg:
-            sql = f"SELECT {_COLS}, seq FROM transfers WHERE {column} = ANY(%s)"
-            if lock:
-                sql += " ORDER BY seq FOR UPDATE"
-            rows = self._driver(sql, (list(keys),))
-        else:
-            rows = self._select_in(f"SELECT {_COLS}, seq FROM transfers WHERE {column} IN ({{}})",
-                                   [k.hex for k in keys])
+            sql = _PG_ENTRIES + " ORDER BY seq FOR UPDATE" if lock else _PG_ENTRIES
+            return [self._entry(r) for r in self._pg(sql, (_pg_uuids(keys),))]
+        rows = self._sqlite_in(_SQLITE_ENTRIES, [k.hex for k in keys])
         return [self._entry(r) for r in rows]
 
-    def _select_in(self, sql: str, values: Sequence[Any]) -> list[Any]:
-        """SQLite: ``IN (?, ?, ...)`` in chunks below the parameter limit."""
+    def _already_reversed(self, refs: set[UUID]) -> set[UUID]:
+        """Which of ``refs`` a stored reversal already names."""
         if self.pg:
-            return self._driver(sql.format("SELECT unnest(%s)"), (list(values),))
-        out: list[Any] = []
-        for i in range(0, len(values), SQLITE_MAX_PARAMS):
-            chunk = values[i:i + SQLITE_MAX_PARAMS]
-            out.extend(self._driver(sql.format(",".join("?" * len(chunk))), tuple(chunk)))
-        return out
-
-    def _uuid(self, value: UUID) -> Any:
-        """A UUID as the driver stores it: native on PostgreSQL, 32 hex digits on SQLite
-        (SQLAlchemy's ``Uuid`` representation)."""
-        return value if self.pg else value.hex
+            rows = self._pg(
+                "SELECT reversal_of FROM transfers WHERE reversal_of = ANY(%s::uuid[])",
+                (_pg_uuids(refs),))
+            return {r[0] for r in rows}
+        rows = self._sqlite_in("SELECT reversal_of FROM transfers WHERE reversal_of IN ({})",
+                               [k.hex for k in refs])
+        return {UUID(hex=r[0]) for r in rows}
 
     def _as_uuid(self, value: Any) -> Any:
+        """A UUID column as read from the driver: native on PostgreSQL, 32 hex digits on
+        SQLite (SQLAlchemy's ``Uuid`` representation)."""
         if self.pg or value is None:
             return value
         return UUID(hex=value)
@@ -125,7 +164,7 @@ class SqlJournal:
         )
 
     def entry(self, transfer_id: UUID) -> JournalEntry | None:
-        found = self._entries("id", {transfer_id})
+        found = self._entries({transfer_id})
         return found[0] if found else None
 
     def history(self, account_id: int, before_seq: int | None, limit: int) -> list[JournalEntry]:
@@ -178,65 +217,203 @@ class SqlJournal:
             self._set_pending_status(entries)
             self._update_accounts(sorted(accounts, key=lambda a: a.id))
 
-    def _rows(self, entries: Sequence[JournalEntry]) -> list[tuple[Any, ...]]:
-        pg = self.pg
-        return [(
-            e.id if pg else e.id.hex, e.kind.value, e.debit_account_id, e.credit_account_id,
-            e.amount_minor, e.currency, e.code, e.channel, e.reference,
-            (e.pending_id if pg else e.pending_id.hex) if e.pending_id else None,
-            (e.reversal_of if pg else e.reversal_of.hex) if e.reversal_of else None,
-            e.timeout_s, e.expires_at_us, e.created_at_us,
-            e.pending_status.value if e.pending_status else None,
-        ) for e in entries]
-
     def _insert(self, entries: Sequence[JournalEntry]) -> None:
-        rows = self._rows(entries)
         if self.pg:
-            raw = self.conn.connection.driver_connection
-            assert raw is not None
-            with raw.cursor() as cur, cur.copy(f"COPY transfers ({_COLS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            if len(entries) == 1:  # a prepared INSERT is a round trip; COPY takes more
+                self._pg(_PG_INSERT, _pg_row(entries[0]), fetch=False)
+            else:
+                self._pg_copy_entries(entries)
             return
-        marks = ",".join("?" * len(JOURNAL_COLUMNS))
-        self._driver_many(f"INSERT INTO transfers ({_COLS}) VALUES ({marks})", rows)
+        # One flat parameter list, JOURNAL_COLUMNS order, UUIDs as 32 hex digits.
+        values: list[Any] = []
+        add = values.extend
+        for e in entries:
+            pending_id, reversal, status = e.pending_id, e.reversal_of, e.pending_status
+            add((e.id.hex, e.kind._value_, e.debit_account_id, e.credit_account_id,
+                 e.amount_minor, e.currency, e.code, e.channel, e.reference,
+                 None if pending_id is None else pending_id.hex,
+                 None if reversal is None else reversal.hex,
+                 e.timeout_s, e.expires_at_us, e.created_at_us,
+                 None if status is None else status._value_))
+        self._sqlite_rows(_sqlite_insert_sql, _NCOLS, values)
+
+    def _pg_copy_entries(self, entries: Sequence[JournalEntry]) -> None:
+        with _driver_errors(_PG_COPY), self._raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
+            copy.set_types(_PG_COPY_TYPES)
+            write = copy.write_row
+            for e in entries:
+                write(_pg_row(e))
 
     def _set_pending_status(self, entries: Sequence[JournalEntry]) -> None:
-        rows = [(e.pending_status.value if e.pending_status else None, self._uuid(e.id))
-                for e in entries]
-        mark = "%s" if self.pg else "?"
-        self._driver_many(f"UPDATE transfers SET pending_status = {mark} WHERE id = {mark}", rows)
+        statuses = [e.pending_status.value if e.pending_status else None for e in entries]
+        if self.pg:
+            self._pg(
+                "UPDATE transfers AS t SET pending_status = v.status"
+                " FROM unnest(%s::uuid[], %s::text[]) AS v(id, status) WHERE t.id = v.id",
+                (_pg_uuids(e.id for e in entries), statuses), fetch=False)
+            return
+        self._sqlite_many("UPDATE transfers SET pending_status = ? WHERE id = ?",
+                          [(s, e.id.hex) for s, e in zip(statuses, entries, strict=True)])
 
     def _update_accounts(self, changed: Sequence[LedgerAccount]) -> None:
         if self.pg:
-            cols = list(zip(*((a.id, a.debits_pending, a.debits_posted, a.credits_pending,
-                               a.credits_posted) for a in changed), strict=True))
-            self._driver(
-                "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dd,"
-                " credits_pending = v.cp, credits_posted = v.cc"
-                " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
-                " %s::bigint[]) AS v(id, dp, dd, cp, cc) WHERE a.id = v.id",
-                tuple(list(c) for c in cols), fetch=False)
+            self._pg_update_accounts(changed)
             return
-        self._driver_many(
-            "UPDATE accounts SET debits_pending = ?, debits_posted = ?, credits_pending = ?,"
-            " credits_posted = ? WHERE id = ?",
-            [(a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.id)
-             for a in changed])
+        if not _SQLITE_UPDATE_FROM:
+            self._sqlite_many(
+                "UPDATE accounts SET debits_pending = ?, debits_posted = ?,"
+                " credits_pending = ?, credits_posted = ? WHERE id = ?",
+                [(a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted,
+                  a.id) for a in changed])
+            return
+        values: list[int] = []
+        add = values.extend
+        for a in changed:
+            add((a.id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted))
+        self._sqlite_rows(_sqlite_update_accounts_sql, 5, values)
+
+    def _pg_update_accounts(self, changed: Sequence[LedgerAccount]) -> None:
+        """Write the four counters back. The rows were locked by this transaction, which
+        keeps them where they are, so they are found by their physical address (ctid, as
+        read when locked) rather than through the index; a row that has moved since (this
+        unit of work changed it another way) is caught by the count, and then every row is
+        written again by id."""
+        ids, dp, dd, cp, cc = [], [], [], [], []
+        for a in changed:
+            ids.append(a.id)
+            dp.append(a.debits_pending)
+            dd.append(a.debits_posted)
+            cp.append(a.credits_pending)
+            cc.append(a.credits_posted)
+        counters = tuple(_pg_ints(column) for column in (ids, dp, dd, cp, cc))
+        ctids, self._ctids = self._ctids, {}  # an update moves a row: read again to reuse
+        if ctids and all(i in ctids for i in ids):
+            tids = "{" + ",".join([f'"{ctids[i]}"' for i in ids]) + "}"
+            with _driver_errors(_PG_UPDATE_ACCOUNTS_BY_CTID):
+                updated = self._raw.execute(_PG_UPDATE_ACCOUNTS_BY_CTID,
+                                            (tids, *counters)).rowcount
+            if updated == len(ids):
+                return
+        self._pg(_PG_UPDATE_ACCOUNTS, counters, fetch=False)
 
     # -- driver access ----------------------------------------------------------
-    def _driver(self, sql: str, params: tuple[Any, ...], fetch: bool = True) -> list[Any]:
-        result = self.conn.exec_driver_sql(sql, params)
-        return list(result.fetchall()) if fetch else []
+    def _pg(self, sql: str, params: tuple[Any, ...], fetch: bool = True) -> list[Any]:
+        with _driver_errors(sql):
+            cur = self._raw.execute(sql, params)
+            return cur.fetchall() if fetch else []
 
-    def _driver_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def _sqlite_in(self, sql: str, keys: Sequence[Any]) -> list[Any]:
+        """Rows of ``sql`` (with ``IN ({})``) for every key, a chunk of keys at a time."""
+        raw = self._raw
+        out: list[Any] = []
+        largest = _largest_chunk(raw, 1, SQLITE_MAX_KEYS)
+        with _driver_errors(sql):
+            for start, size in _chunks(len(keys), largest):
+                out.extend(raw.execute(sql.format(_marks(size)),
+                                       keys[start:start + size]).fetchall())
+        return out
+
+    def _sqlite_rows(self, make_sql: Callable[[int], str], width: int,
+                     values: list[Any]) -> None:
+        """Run ``make_sql(n)`` over ``values``, ``width`` values a row, ``n`` rows at once."""
+        raw = self._raw
+        largest = _largest_chunk(raw, width, SQLITE_MAX_CHUNK)
+        with _driver_errors(make_sql(1)):
+            for start, size in _chunks(len(values) // width, largest):
+                raw.execute(make_sql(size), values[start * width:(start + size) * width])
+
+    def _sqlite_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
-            self.conn.exec_driver_sql(sql, rows)
+            with _driver_errors(sql):
+                self._raw.executemany(sql, rows)
+
+
+def _ledger_accounts(rows: Iterable[Sequence[Any]]) -> dict[int, LedgerAccount]:
+    """Accounts from rows of ``_ACCOUNT_COLS``."""
+    status = _STATUS
+    return {
+        r[0]: LedgerAccount(r[0], r[1], status[r[2]], bool(r[3]), bool(r[4]), r[5], r[6],
+                            r[7], r[8], r[9])
+        for r in rows
+    }
+
+
+def _pg_row(e: JournalEntry) -> tuple[Any, ...]:
+    """An entry as PostgreSQL takes it, in JOURNAL_COLUMNS order."""
+    status = e.pending_status
+    return (e.id, e.kind._value_, e.debit_account_id, e.credit_account_id, e.amount_minor,
+            e.currency, e.code, e.channel, e.reference, e.pending_id, e.reversal_of,
+            e.timeout_s, e.expires_at_us, e.created_at_us,
+            None if status is None else status._value_)
+
+
+def _pg_ints(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _pg_uuids(values: Iterable[UUID]) -> str:
+    """A PostgreSQL array literal of UUIDs (32 hex digits each)."""
+    return "{" + ",".join([u.hex for u in values]) + "}"
+
+
+def _largest_chunk(raw: sqlite3.Connection, width: int, cap: int) -> int:
+    """The largest power of two no greater than ``cap`` whose rows fit the driver's limit
+    on bound parameters."""
+    fits = min(cap, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    return 1 << (fits.bit_length() - 1)
+
+
+def _chunks(n: int, largest: int) -> Iterator[tuple[int, int]]:
+    """Split ``n`` items into (start, size) pieces whose sizes are powers of two, largest
+    first, so that only a few distinct statements are ever prepared."""
+    start, size = 0, largest
+    while start < n:
+        while size > n - start:
+            size >>= 1
+        yield start, size
+        start += size
+
+
+@cache
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+@cache
+def _sqlite_insert_sql(rows: int) -> str:
+    row = "(" + _marks(_NCOLS) + ")"
+    return f"INSERT INTO transfers ({_COLS}) VALUES " + ",".join([row] * rows)  # noqa: S608
+
+
+@cache
+def _sqlite_update_accounts_sql(rows: int) -> str:
+    values = ",".join(["(?,?,?,?,?)"] * rows)
+    return (
+        "UPDATE accounts SET debits_pending = v.column2, debits_posted = v.column3,"  # noqa: S608
+        " credits_pending = v.column4, credits_posted = v.column5"
+        f" FROM (VALUES {values}) AS v WHERE accounts.id = v.column1"
+    )
+
+
+@contextmanager
+def _driver_errors(sql: str) -> Iterator[None]:
+    """Raise the driver's errors as SQLAlchemy's (``IntegrityError`` and so on), as they
+    would be had the statement gone through SQLAlchemy."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+    except Exception as exc:
+        import psycopg  # only ever raised when PostgreSQL is in use
+
+        if isinstance(exc, psycopg.Error):
+            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+        raise
 
 
 def _lost_a_race(exc: Exception) -> bool:
-    """A unique key taken by a concurrent writer, a serialization failure or a deadlock.
-    COPY goes to psycopg directly, so its errors arrive unwrapped."""
+    """A unique key taken by a concurrent writer, a serialization failure or a deadlock."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     state = getattr(orig, "sqlstate", None)
     if state is not None:

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ebank.adapters.db import tables as t
 from ebank.domain.accounts import Account, AccountStatus, Balances, GlKind, product
 from ebank.domain.branches import Branch, BranchKind
 from ebank.domain.customers import Customer, CustomerKind, IdType, Tier
+from ebank.domain.errors import AccountExists, BranchExists, CustomerExists, DomainError
 
 INSERT_CHUNK = 500
+
+
+@contextmanager
+def _taken_means(error: type[DomainError], what: str) -> Iterator[None]:
+    """A unique key taken by a concurrent insert becomes the domain's "already exists",
+    the same answer the use case's own check gives when it sees the row first."""
+    try:
+        yield
+    except IntegrityError as exc:
+        state = getattr(exc.orig, "sqlstate", None)
+        if state == "23505" or "UNIQUE constraint failed" in str(exc.orig):
+            raise error(f"{what} already exists") from exc
+        raise
 
 
 class SqlBranches:
@@ -24,9 +40,10 @@ class SqlBranches:
         return _branch(row) if row else None
 
     def add(self, branch: Branch, now_us: int) -> None:
-        self.conn.execute(insert(t.branches).values(
-            code=branch.code, name=branch.name, kind=branch.kind.value,
-            parent_code=branch.parent_code, created_at_us=now_us))
+        with _taken_means(BranchExists, f"branch {branch.code} (or a head office)"):
+            self.conn.execute(insert(t.branches).values(
+                code=branch.code, name=branch.name, kind=branch.kind.value,
+                parent_code=branch.parent_code, created_at_us=now_us))
 
     def all(self) -> list[Branch]:
         rows = self.conn.execute(select(t.branches).order_by(t.branches.c.code))
@@ -69,8 +86,9 @@ class SqlCustomers:
             "tier": c.tier.value, "id_type": c.id_type.value, "id_number": c.id_number,
             "branch_code": c.branch_code, "phone": c.phone, "created_at_us": now_us,
         } for c in customers]
-        for i in range(0, len(rows), INSERT_CHUNK):
-            self.conn.execute(insert(t.customers), rows[i:i + INSERT_CHUNK])
+        with _taken_means(CustomerExists, "a customer with that identity"):
+            for i in range(0, len(rows), INSERT_CHUNK):
+                self.conn.execute(insert(t.customers), rows[i:i + INSERT_CHUNK])
 
 
 def _customer(row: Row[Any]) -> Customer:
@@ -121,8 +139,9 @@ class SqlAccounts:
             "credits_must_not_exceed_debits": a.credits_must_not_exceed_debits,
             "opened_at_us": a.opened_at_us,
         } for a in accounts]
-        for i in range(0, len(rows), INSERT_CHUNK):
-            self.conn.execute(insert(t.accounts), rows[i:i + INSERT_CHUNK])
+        with _taken_means(AccountExists, "the account"):
+            for i in range(0, len(rows), INSERT_CHUNK):
+                self.conn.execute(insert(t.accounts), rows[i:i + INSERT_CHUNK])
 
     def set_status(self, account_id: int, status: AccountStatus, now_us: int) -> None:
         values: dict[str, Any] = {"status": status.value}

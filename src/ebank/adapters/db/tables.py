@@ -54,6 +54,15 @@ branches = Table(
     CheckConstraint("(kind = 'head_office') = (parent_code IS NULL)", name="parent"),
 )
 
+# One head office per bank, even when two are added at the same moment.
+Index(
+    "uq_branches_head_office",
+    branches.c.kind,
+    unique=True,
+    sqlite_where=text("kind = 'head_office'"),
+    postgresql_where=text("kind = 'head_office'"),
+)
+
 customers = Table(
     "customers",
     metadata,

@@ -36,6 +36,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_branches")),
     )
+    head_office = sa.text("kind = 'head_office'")
+    op.create_index(
+        "uq_branches_head_office", "branches", ["kind"], unique=True,
+        sqlite_where=head_office, postgresql_where=head_office,
+    )
     op.create_table(
         "sequences",
         sa.Column("name", sa.String(length=32), nullable=False),

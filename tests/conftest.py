@@ -23,7 +23,8 @@ from ebank.bootstrap import Bank, build
 from ebank.config import Settings
 
 POSTGRES_ADMIN_URL = normalise_url(
-    os.environ.get("EBANK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    os.environ.get("EBANK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+)
 REPORT_DIR = Path(__file__).resolve().parent.parent / "var" / "test-report"
 # 2026-11-02 09:00:00 Asia/Shanghai, a Monday: tests run on a fixed clock.
 TEST_EPOCH_US = 1_794_013_200_000_000
@@ -58,8 +59,7 @@ def postgres_url() -> Iterator[str]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # the half must fail, loudly, when the server is missing
-        pytest.fail(f"PostgreSQL at {admin.render_as_string()} is required: {exc}",
-                    pytrace=False)
+        pytest.fail(f"PostgreSQL at {admin.render_as_string()} is required: {exc}", pytrace=False)
     url = admin.set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)
@@ -82,8 +82,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE transfers, accounts, customers, branches"
-                          " RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text("TRUNCATE transfers, accounts, customers, branches RESTART IDENTITY CASCADE")
+        )
         conn.execute(text("UPDATE sequences SET value = 0"))
     engine.dispose()
 

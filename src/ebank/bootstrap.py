@@ -26,8 +26,9 @@ class Bank:
         self.engine.dispose()
 
 
-def build(settings: Settings | None = None, *, clock: Clock | None = None,
-          ids: IdGenerator | None = None) -> Bank:
+def build(
+    settings: Settings | None = None, *, clock: Clock | None = None, ids: IdGenerator | None = None
+) -> Bank:
     settings = settings or Settings()
     settings.check_for_production()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)

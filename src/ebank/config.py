@@ -14,8 +14,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EBANK_", extra="ignore")
 
     environment: Literal["dev", "test", "prod"] = "dev"
-    database_url: str = Field(default=DEFAULT_DATABASE_URL,
-                              description="SQLAlchemy URL: sqlite:///... or postgresql://...")
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///... or postgresql://...",
+    )
     db_pool_size: int = Field(default=8, ge=1, le=200)
 
     @field_validator("database_url")

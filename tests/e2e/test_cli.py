@@ -16,7 +16,9 @@ EBANK = str(Path(sys.executable).with_name("ebank"))
 
 def run(url: str, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "EBANK_DATABASE_URL": url, "COLUMNS": "200", "NO_COLOR": "1"}
-    proc = subprocess.run([EBANK, *args], env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [EBANK, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     if check is not None:
         assert proc.returncode == check, (args, proc.stdout, proc.stderr)
     return proc
@@ -32,13 +34,23 @@ def test_counter_day_through_the_cli(database_url: str) -> None:
     run(database_url, "db", "upgrade")
     run(database_url, "branch", "add", "0001", "Head office", "--kind", "head_office")
     run(database_url, "branch", "add", "0101", "城关营业所", "--kind", "outlet", "--parent", "0001")
-    out = run(database_url, "customer", "add", "--name", "王芳", "--id-number",
-              "11010519491231002X", "--branch", "0101").stdout
+    out = run(
+        database_url,
+        "customer",
+        "add",
+        "--name",
+        "王芳",
+        "--id-number",
+        "11010519491231002X",
+        "--branch",
+        "0101",
+    ).stdout
     customer = re.search(r"C\d{10}", out)
     assert customer
     saving = number_in(run(database_url, "account", "open", customer.group(0)).stdout)
-    current = number_in(run(database_url, "account", "open", customer.group(0), "--product",
-                            "CUR").stdout)
+    current = number_in(
+        run(database_url, "account", "open", customer.group(0), "--product", "CUR").stdout
+    )
 
     run(database_url, "cash", "deposit", saving, "1000.00", "--branch", "0101")
     tid = "01a21a8b-0000-7000-8000-000000000001"
@@ -72,8 +84,12 @@ def test_verify_fails_on_a_tampered_ledger(database_url: str) -> None:
     assert "ledger verified" in run(database_url, "ledger", "verify").stdout
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as conn:
-        conn.execute(text("UPDATE accounts SET credits_posted = credits_posted + 1"
-                          " WHERE id = (SELECT MIN(id) FROM accounts WHERE customer_id IS NOT NULL)"))
+        conn.execute(
+            text(
+                "UPDATE accounts SET credits_posted = credits_posted + 1"
+                " WHERE id = (SELECT MIN(id) FROM accounts WHERE customer_id IS NOT NULL)"
+            )
+        )
     engine.dispose()
     tampered = run(database_url, "ledger", "verify", check=1)
     assert "mismatch" in tampered.stdout and "credits_posted" in tampered.stdout

@@ -31,6 +31,7 @@ def test_downgrade_to_nothing_and_upgrade_again(database_url: str) -> None:
         assert schema_revision(engine)[0] is None
         upgrade(engine)
         assert {"branches", "customers", "accounts", "transfers", "sequences"} <= set(
-            inspect(engine).get_table_names())
+            inspect(engine).get_table_names()
+        )
     finally:
         engine.dispose()

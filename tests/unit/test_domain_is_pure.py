@@ -11,8 +11,23 @@ import ebank.domain
 
 DOMAIN = Path(ebank.domain.__file__).parent
 # Modules that do I/O or read the clock or randomness: not even from the standard library.
-IMPURE = {"os", "io", "socket", "subprocess", "random", "time", "sqlite3", "logging", "secrets",
-          "pathlib", "shutil", "threading", "asyncio", "urllib", "http"}
+IMPURE = {
+    "os",
+    "io",
+    "socket",
+    "subprocess",
+    "random",
+    "time",
+    "sqlite3",
+    "logging",
+    "secrets",
+    "pathlib",
+    "shutil",
+    "threading",
+    "asyncio",
+    "urllib",
+    "http",
+}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -29,7 +44,8 @@ def test_domain_modules_import_only_the_standard_library() -> None:
     offenders = {}
     for path in sorted(DOMAIN.glob("*.py")):
         bad = {
-            root for root in imported_roots(path)
+            root
+            for root in imported_roots(path)
             if root != "ebank" and (root not in sys.stdlib_module_names or root in IMPURE)
         }
         if bad:

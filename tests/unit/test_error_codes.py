@@ -30,7 +30,8 @@ def test_every_domain_error_has_an_answer() -> None:
         if ".migrations" not in module.name:
             importlib.import_module(module.name)
     codes = {
-        cls.code for cls in _subclasses(errors.DomainError)
+        cls.code
+        for cls in _subclasses(errors.DomainError)
         if cls is not errors.TransferRefused  # carries a ledger Result, checked above
     }
     assert "import_rejected" in codes

@@ -29,13 +29,23 @@ from ebank.domain.money import DEFAULT_CURRENCY_CODE, Currency
 ACCOUNT_SERIAL = "account"
 CUSTOMER_SERIAL = "customer"
 # The internal accounts each kind of unit gets, in each currency it books.
-BRANCH_GL_KINDS = (GlKind.CASH, GlKind.CLEARING, GlKind.FEE_INCOME,
-                   GlKind.INTEREST_EXPENSE, GlKind.SUSPENSE)
+BRANCH_GL_KINDS = (
+    GlKind.CASH,
+    GlKind.CLEARING,
+    GlKind.FEE_INCOME,
+    GlKind.INTEREST_EXPENSE,
+    GlKind.SUSPENSE,
+)
 
 
-def add_branch(ctx: Context, code: str, name: str, kind: BranchKind,
-               parent_code: str | None, currencies: tuple[str, ...] = (DEFAULT_CURRENCY_CODE,),
-               ) -> Branch:
+def add_branch(
+    ctx: Context,
+    code: str,
+    name: str,
+    kind: BranchKind,
+    parent_code: str | None,
+    currencies: tuple[str, ...] = (DEFAULT_CURRENCY_CODE,),
+) -> Branch:
     """Add a unit to the branch tree, with its internal (GL) accounts."""
     branch = Branch(code=code, name=name, kind=kind, parent_code=parent_code)
     now = ctx.clock.now_us()
@@ -57,42 +67,71 @@ def add_branch(ctx: Context, code: str, name: str, kind: BranchKind,
     return branch
 
 
-def open_gl_account(uow: UnitOfWork, branch: Branch, kind: GlKind, currency: str,
-                    now_us: int) -> Account:
+def open_gl_account(
+    uow: UnitOfWork, branch: Branch, kind: GlKind, currency: str, now_us: int
+) -> Account:
     prod = product(GL_PRODUCT[kind])
     serial = uow.sequences.next_block(ACCOUNT_SERIAL, 1)
     account = Account(
-        id=serial, number=account_number(branch.code, serial), product_code=prod.code,
-        currency=currency, branch_code=branch.code, customer_id=None,
-        name=f"{prod.name} {branch.code} {currency}", status=AccountStatus.ACTIVE,
+        id=serial,
+        number=account_number(branch.code, serial),
+        product_code=prod.code,
+        currency=currency,
+        branch_code=branch.code,
+        customer_id=None,
+        name=f"{prod.name} {branch.code} {currency}",
+        status=AccountStatus.ACTIVE,
         overdraft_limit_minor=0,
         debits_must_not_exceed_credits=prod.debits_must_not_exceed_credits,
         credits_must_not_exceed_debits=prod.credits_must_not_exceed_debits,
-        gl_kind=kind, opened_at_us=now_us,
+        gl_kind=kind,
+        opened_at_us=now_us,
     )
     uow.accounts.add(account)
     return account
 
 
-def add_customer(ctx: Context, kind: CustomerKind, name: str, id_type: IdType,
-                 id_number: str, branch_code: str, tier: Tier = Tier.STANDARD,
-                 phone: str = "") -> Customer:
+def add_customer(
+    ctx: Context,
+    kind: CustomerKind,
+    name: str,
+    id_type: IdType,
+    id_number: str,
+    branch_code: str,
+    tier: Tier = Tier.STANDARD,
+    phone: str = "",
+) -> Customer:
     with ctx.uow() as uow:
         if uow.branches.get(branch_code) is None:
             raise BranchNotFound(f"no branch {branch_code}")
         if uow.customers.by_identity(id_type.value, id_number) is not None:
             raise CustomerExists(f"a customer with {id_type} {id_number} already exists")
         serial = uow.sequences.next_block(CUSTOMER_SERIAL, 1)
-        customer = Customer(id=serial, number=customer_number(serial), kind=kind, name=name,
-                            tier=tier, id_type=id_type, id_number=id_number,
-                            branch_code=branch_code, phone=phone)
+        customer = Customer(
+            id=serial,
+            number=customer_number(serial),
+            kind=kind,
+            name=name,
+            tier=tier,
+            id_type=id_type,
+            id_number=id_number,
+            branch_code=branch_code,
+            phone=phone,
+        )
         uow.customers.add(customer, ctx.clock.now_us())
         uow.commit()
     return customer
 
 
-def new_customer_account(serial: int, customer: Customer, branch_code: str, product_code: str,
-                         currency: str, overdraft_limit_minor: int, now_us: int) -> Account:
+def new_customer_account(
+    serial: int,
+    customer: Customer,
+    branch_code: str,
+    product_code: str,
+    currency: str,
+    overdraft_limit_minor: int,
+    now_us: int,
+) -> Account:
     """The account record for a customer; refuses a product or overdraft that does not
     fit the customer."""
     prod = product(product_code)
@@ -105,19 +144,30 @@ def new_customer_account(serial: int, customer: Customer, branch_code: str, prod
     ):
         raise InvalidInput("only corporate current accounts may have an overdraft")
     return Account(
-        id=serial, number=account_number(branch_code, serial), product_code=prod.code,
-        currency=Currency.of(currency).code, branch_code=branch_code, customer_id=customer.id,
-        name=customer.name, status=AccountStatus.ACTIVE,
+        id=serial,
+        number=account_number(branch_code, serial),
+        product_code=prod.code,
+        currency=Currency.of(currency).code,
+        branch_code=branch_code,
+        customer_id=customer.id,
+        name=customer.name,
+        status=AccountStatus.ACTIVE,
         overdraft_limit_minor=overdraft_limit_minor,
         debits_must_not_exceed_credits=prod.debits_must_not_exceed_credits,
         credits_must_not_exceed_debits=prod.credits_must_not_exceed_debits,
-        gl_kind=None, opened_at_us=now_us,
+        gl_kind=None,
+        opened_at_us=now_us,
     )
 
 
-def open_account(ctx: Context, customer_number_: str, product_code: str,
-                 currency: str = DEFAULT_CURRENCY_CODE, branch_code: str | None = None,
-                 overdraft_limit_minor: int = 0) -> Account:
+def open_account(
+    ctx: Context,
+    customer_number_: str,
+    product_code: str,
+    currency: str = DEFAULT_CURRENCY_CODE,
+    branch_code: str | None = None,
+    overdraft_limit_minor: int = 0,
+) -> Account:
     with ctx.uow() as uow:
         customer = uow.customers.by_number(customer_number_)
         if customer is None:
@@ -126,8 +176,15 @@ def open_account(ctx: Context, customer_number_: str, product_code: str,
         if uow.branches.get(branch) is None:
             raise BranchNotFound(f"no branch {branch}")
         serial = uow.sequences.next_block(ACCOUNT_SERIAL, 1)
-        account = new_customer_account(serial, customer, branch, product_code, currency,
-                                       overdraft_limit_minor, ctx.clock.now_us())
+        account = new_customer_account(
+            serial,
+            customer,
+            branch,
+            product_code,
+            currency,
+            overdraft_limit_minor,
+            ctx.clock.now_us(),
+        )
         uow.accounts.add(account)
         uow.commit()
     return account

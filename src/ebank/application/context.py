@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from ebank.application.ports import Clock, IdGenerator, LedgerAuditor, UnitOfWork

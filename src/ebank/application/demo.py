@@ -86,8 +86,13 @@ class _Population:
     interest_expense: Account | None = None
 
 
-def build_demo(ctx: Context, seed: int = 2026, customers: int = 3000, months: int = 3,
-               progress: Callable[[str, int, int], None] | None = None) -> DemoSummary:
+def build_demo(
+    ctx: Context,
+    seed: int = 2026,
+    customers: int = 3000,
+    months: int = 3,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> DemoSummary:
     rng = random.Random(seed)  # noqa: S311 - made-up customers, not security
     clock = _SimulatedClock(DEMO_START)
     ctx = replace(ctx, clock=clock)
@@ -113,22 +118,25 @@ def build_demo(ctx: Context, seed: int = 2026, customers: int = 3000, months: in
 
 
 def _branches(ctx: Context, summary: DemoSummary) -> list[str]:
-    banking.add_branch(ctx, HEAD_OFFICE[0], HEAD_OFFICE[1], BranchKind.HEAD_OFFICE, None,
-                       currencies=("CNY", "USD"))
+    banking.add_branch(
+        ctx, HEAD_OFFICE[0], HEAD_OFFICE[1], BranchKind.HEAD_OFFICE, None, currencies=("CNY", "USD")
+    )
     outlets: list[str] = []
     for code, county, _region, n in COUNTIES:
         banking.add_branch(ctx, code, f"{county}县支行", BranchKind.SUB_BRANCH, HEAD_OFFICE[0])
         for i in range(1, n + 1):
             outlet = f"{code[:2]}{i:02d}"
-            banking.add_branch(ctx, outlet, f"{county}{OUTLET_NAMES[i - 1]}营业所",
-                               BranchKind.OUTLET, code)
+            banking.add_branch(
+                ctx, outlet, f"{county}{OUTLET_NAMES[i - 1]}营业所", BranchKind.OUTLET, code
+            )
             outlets.append(outlet)
     summary.branches = 1 + len(COUNTIES) + len(outlets)
     return outlets
 
 
-def _customers(ctx: Context, rng: random.Random, outlets: list[str], count: int,
-               summary: DemoSummary) -> _Population:
+def _customers(
+    ctx: Context, rng: random.Random, outlets: list[str], count: int, summary: DemoSummary
+) -> _Population:
     people = _Population()
     region = {code[:2]: reg for code, _c, reg, _n in COUNTIES}
     corporate_count = max(1, count // 10)
@@ -151,10 +159,19 @@ def _customers(ctx: Context, rng: random.Random, outlets: list[str], count: int,
                 kind, id_type = CustomerKind.INDIVIDUAL, IdType.RESIDENT_ID
                 id_number = resident_id(rng, region[outlet[:2]])
                 tier = rng.choices(list(Tier), weights=(80, 12, 6, 2))[0]
-            made.append(Customer(
-                id=serial, number=customer_number(serial), kind=kind, name=name, tier=tier,
-                id_type=id_type, id_number=id_number, branch_code=outlet,
-                phone=f"13{rng.randrange(10**9):09d}"))
+            made.append(
+                Customer(
+                    id=serial,
+                    number=customer_number(serial),
+                    kind=kind,
+                    name=name,
+                    tier=tier,
+                    id_type=id_type,
+                    id_number=id_number,
+                    branch_code=outlet,
+                    phone=f"13{rng.randrange(10**9):09d}",
+                )
+            )
         made = list({(c.id_type, c.id_number): c for c in made}.values())
         uow.customers.add_many(made, now)
         accounts = _open_accounts(uow, rng, made, people, now)
@@ -164,8 +181,9 @@ def _customers(ctx: Context, rng: random.Random, outlets: list[str], count: int,
             assert cash is not None
             people.cash[outlet] = cash
         people.fee_income = uow.accounts.gl_account(HEAD_OFFICE[0], GlKind.FEE_INCOME, "CNY")
-        people.interest_expense = uow.accounts.gl_account(HEAD_OFFICE[0],
-                                                          GlKind.INTEREST_EXPENSE, "CNY")
+        people.interest_expense = uow.accounts.gl_account(
+            HEAD_OFFICE[0], GlKind.INTEREST_EXPENSE, "CNY"
+        )
         uow.commit()
     summary.customers = len(made)
     summary.accounts = len(accounts)
@@ -177,8 +195,9 @@ def _customers(ctx: Context, rng: random.Random, outlets: list[str], count: int,
     return people
 
 
-def _open_accounts(uow: UnitOfWork, rng: random.Random, made: list[Customer],
-                   people: _Population, now: int) -> list[Account]:
+def _open_accounts(
+    uow: UnitOfWork, rng: random.Random, made: list[Customer], people: _Population, now: int
+) -> list[Account]:
     plan: list[tuple[Customer, str, str, int]] = []
     for c in made:
         if c.kind is CustomerKind.CORPORATE:
@@ -194,8 +213,9 @@ def _open_accounts(uow: UnitOfWork, rng: random.Random, made: list[Customer],
     accounts: list[Account] = []
     for i, (c, product_code, currency, overdraft) in enumerate(plan):
         branch = c.branch_code if currency == "CNY" else HEAD_OFFICE[0]
-        account = banking.new_customer_account(first + i, c, branch, product_code, currency,
-                                               overdraft, now)
+        account = banking.new_customer_account(
+            first + i, c, branch, product_code, currency, overdraft, now
+        )
         accounts.append(account)
         if currency == "CNY" and product_code == "SAV":
             people.individuals.append(account)
@@ -222,18 +242,34 @@ class _Business:
 
     HOLD_TIMEOUT_S = 7 * 86_400
 
-    def __init__(self, ctx: Context, rng: random.Random, people: _Population,
-                 summary: DemoSummary) -> None:
+    def __init__(
+        self, ctx: Context, rng: random.Random, people: _Population, summary: DemoSummary
+    ) -> None:
         self.ctx, self.rng, self.people, self.summary = ctx, rng, people, summary
         self.open_holds: list[Transfer] = []
         self.yesterdays_deposits: list[Transfer] = []
 
-    def t(self, debit: Account, credit: Account, amount: int, code: int, channel: str,
-          reference: str, **extra: object) -> Transfer:
-        return Transfer(id=self.ctx.ids.new_id(), debit_account_id=debit.id,
-                        credit_account_id=credit.id, amount_minor=amount,
-                        currency=debit.currency, code=code, channel=channel,
-                        reference=reference, **extra)  # type: ignore[arg-type]
+    def t(
+        self,
+        debit: Account,
+        credit: Account,
+        amount: int,
+        code: int,
+        channel: str,
+        reference: str,
+        **extra: object,
+    ) -> Transfer:
+        return Transfer(
+            id=self.ctx.ids.new_id(),
+            debit_account_id=debit.id,
+            credit_account_id=credit.id,
+            amount_minor=amount,
+            currency=debit.currency,
+            code=code,
+            channel=channel,
+            reference=reference,
+            **extra,
+        )  # type: ignore[arg-type]
 
     def post(self, batch: list[Transfer]) -> list[Result]:
         results: list[Result] = []
@@ -258,24 +294,52 @@ class _Business:
             usd_cash = uow.accounts.gl_account(HEAD_OFFICE[0], GlKind.CASH, "USD")
         assert capital and usd_capital and usd_cash
         self.usd_cash = usd_cash
-        batch = [self.t(cash, capital, 300_000_000, TxCode.VAULT_FUNDING, "branch",
-                        "vault funding") for cash in self.people.cash.values()]
-        batch.append(self.t(usd_cash, usd_capital, 100_000_000, TxCode.VAULT_FUNDING,
-                            "branch", "vault funding"))
+        batch = [
+            self.t(cash, capital, 300_000_000, TxCode.VAULT_FUNDING, "branch", "vault funding")
+            for cash in self.people.cash.values()
+        ]
+        batch.append(
+            self.t(
+                usd_cash, usd_capital, 100_000_000, TxCode.VAULT_FUNDING, "branch", "vault funding"
+            )
+        )
         self.post(batch)
 
     def opening_deposits(self) -> None:
         rng, batch = self.rng, []
         for acc in self.people.individuals:
-            batch.append(self.t(self.people.cash[acc.branch_code], acc, _amount(rng, 200, 80_000),
-                                TxCode.CASH_DEPOSIT, "branch", "account opening deposit"))
+            batch.append(
+                self.t(
+                    self.people.cash[acc.branch_code],
+                    acc,
+                    _amount(rng, 200, 80_000),
+                    TxCode.CASH_DEPOSIT,
+                    "branch",
+                    "account opening deposit",
+                )
+            )
         for acc in self.people.corporates:
-            batch.append(self.t(self.people.cash[acc.branch_code], acc,
-                                _amount(rng, 50_000, 2_000_000), TxCode.CASH_DEPOSIT, "branch",
-                                "account opening deposit"))
+            batch.append(
+                self.t(
+                    self.people.cash[acc.branch_code],
+                    acc,
+                    _amount(rng, 50_000, 2_000_000),
+                    TxCode.CASH_DEPOSIT,
+                    "branch",
+                    "account opening deposit",
+                )
+            )
         for acc in self.people.foreign:
-            batch.append(self.t(self.usd_cash, acc, _amount(rng, 1_000, 50_000),
-                                TxCode.CASH_DEPOSIT, "branch", "account opening deposit"))
+            batch.append(
+                self.t(
+                    self.usd_cash,
+                    acc,
+                    _amount(rng, 1_000, 50_000),
+                    TxCode.CASH_DEPOSIT,
+                    "branch",
+                    "account opening deposit",
+                )
+            )
         self.post(batch)
 
     def one_day(self, today: date) -> None:
@@ -303,9 +367,17 @@ class _Business:
 
     def cash_deposits(self, n: int) -> list[Transfer]:
         p, rng = self.people, self.rng
-        return [self.t(p.cash[a.branch_code], a, _amount(rng, 100, 20_000), TxCode.CASH_DEPOSIT,
-                       "branch", "cash deposit")
-                for a in rng.sample(p.individuals, min(n, len(p.individuals)))]
+        return [
+            self.t(
+                p.cash[a.branch_code],
+                a,
+                _amount(rng, 100, 20_000),
+                TxCode.CASH_DEPOSIT,
+                "branch",
+                "cash deposit",
+            )
+            for a in rng.sample(p.individuals, min(n, len(p.individuals)))
+        ]
 
     def cash_withdrawals(self, n: int) -> list[Transfer]:
         p, rng = self.people, self.rng
@@ -313,8 +385,16 @@ class _Business:
         for a in rng.sample(p.individuals, min(n, len(p.individuals))):
             channel = rng.choices(("atm", "branch"), weights=(70, 30))[0]
             high = 3_000 if channel == "atm" else 10_000
-            out.append(self.t(a, p.cash[a.branch_code], _amount(rng, 100, high),
-                              TxCode.CASH_WITHDRAWAL, channel, f"cash withdrawal ({channel})"))
+            out.append(
+                self.t(
+                    a,
+                    p.cash[a.branch_code],
+                    _amount(rng, 100, high),
+                    TxCode.CASH_WITHDRAWAL,
+                    channel,
+                    f"cash withdrawal ({channel})",
+                )
+            )
         return out
 
     def person_to_person(self, n: int) -> list[Transfer]:
@@ -322,8 +402,9 @@ class _Business:
         out = []
         for _ in range(n):
             a, b = rng.sample(p.individuals, 2)
-            channel = rng.choices(("mobile", "online", "phone", "branch"),
-                                  weights=(45, 30, 5, 20))[0]
+            channel = rng.choices(("mobile", "online", "phone", "branch"), weights=(45, 30, 5, 20))[
+                0
+            ]
             out.append(self.t(a, b, _amount(rng, 50, 5_000), TxCode.TRANSFER, channel, "转账"))
         return out
 
@@ -333,15 +414,33 @@ class _Business:
         for _ in range(n):
             a, b = rng.sample(p.corporates, 2)
             channel = rng.choices(("online", "host", "branch"), weights=(60, 20, 20))[0]
-            out.append(self.t(a, b, _amount(rng, 1_000, 200_000), TxCode.TRANSFER, channel,
-                              "货款 supplier payment"))
+            out.append(
+                self.t(
+                    a,
+                    b,
+                    _amount(rng, 1_000, 200_000),
+                    TxCode.TRANSFER,
+                    channel,
+                    "货款 supplier payment",
+                )
+            )
         return out
 
     def card_purchases(self, n: int) -> list[Transfer]:
         p, rng = self.people, self.rng
-        return [self.t(a, rng.choice(p.corporates), _amount(rng, 10, 2_000), TxCode.HOLD, "pos",
-                       "card purchase", kind=TransferKind.PENDING, timeout_s=self.HOLD_TIMEOUT_S)
-                for a in rng.sample(p.individuals, min(n, len(p.individuals)))]
+        return [
+            self.t(
+                a,
+                rng.choice(p.corporates),
+                _amount(rng, 10, 2_000),
+                TxCode.HOLD,
+                "pos",
+                "card purchase",
+                kind=TransferKind.PENDING,
+                timeout_s=self.HOLD_TIMEOUT_S,
+            )
+            for a in rng.sample(p.individuals, min(n, len(p.individuals)))
+        ]
 
     def complete_holds(self) -> list[Transfer]:
         """Most card holds are captured the next day; a few are voided or left to expire."""
@@ -351,10 +450,19 @@ class _Business:
             if roll < 0.04:
                 continue  # never completed: it expires
             kind = TransferKind.VOID_PENDING if roll < 0.08 else TransferKind.POST_PENDING
-            out.append(Transfer(id=self.ctx.ids.new_id(), kind=kind, pending_id=hold.id,
-                                currency=hold.currency, code=TxCode.HOLD, channel="pos",
-                                reference="card completion" if kind is TransferKind.POST_PENDING
-                                else "card purchase cancelled"))
+            out.append(
+                Transfer(
+                    id=self.ctx.ids.new_id(),
+                    kind=kind,
+                    pending_id=hold.id,
+                    currency=hold.currency,
+                    code=TxCode.HOLD,
+                    channel="pos",
+                    reference="card completion"
+                    if kind is TransferKind.POST_PENDING
+                    else "card purchase cancelled",
+                )
+            )
         self.open_holds = []
         return out
 
@@ -365,8 +473,18 @@ class _Business:
         out: list[Transfer] = []
         for employer_id, staff in p.employees.items():
             employer = by_id[employer_id]
-            chain = [self.t(employer, e, _amount(rng, 2_500, 9_000), TxCode.BATCH_PAYMENT,
-                            "host", "工资 salary", linked=True) for e in staff]
+            chain = [
+                self.t(
+                    employer,
+                    e,
+                    _amount(rng, 2_500, 9_000),
+                    TxCode.BATCH_PAYMENT,
+                    "host",
+                    "工资 salary",
+                    linked=True,
+                )
+                for e in staff
+            ]
             chain[-1] = replace(chain[-1], linked=False)
             out += chain
         return out
@@ -374,17 +492,26 @@ class _Business:
     def sms_fees(self) -> list[Transfer]:
         p = self.people
         assert p.fee_income is not None
-        return [self.t(a, p.fee_income, 200, TxCode.FEE, "branch", "短信通知费 SMS alert fee")
-                for a in p.individuals[::4]]
+        return [
+            self.t(a, p.fee_income, 200, TxCode.FEE, "branch", "短信通知费 SMS alert fee")
+            for a in p.individuals[::4]
+        ]
 
     def reverse_a_mistake(self) -> list[Transfer]:
         """A teller keyed yesterday's deposit twice: the duplicate is reversed today."""
         if not self.yesterdays_deposits or self.rng.random() > 0.3:
             return []
         original = self.rng.choice(self.yesterdays_deposits)
-        return [Transfer(id=self.ctx.ids.new_id(), debit_account_id=original.credit_account_id,
-                         credit_account_id=original.debit_account_id,
-                         amount_minor=original.amount_minor, currency=original.currency,
-                         code=original.code, channel="branch",
-                         reference="冲正 reversal of a keying error",
-                         reversal_of=original.id)]
+        return [
+            Transfer(
+                id=self.ctx.ids.new_id(),
+                debit_account_id=original.credit_account_id,
+                credit_account_id=original.debit_account_id,
+                amount_minor=original.amount_minor,
+                currency=original.currency,
+                code=original.code,
+                channel="branch",
+                reference="冲正 reversal of a keying error",
+                reversal_of=original.id,
+            )
+        ]

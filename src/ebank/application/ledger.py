@@ -85,61 +85,119 @@ def _cash_account(uow: UnitOfWork, branch_code: str, currency: str) -> Account:
     return cash
 
 
-def transfer(ctx: Context, from_number: str, to_number: str, amount: Money, *,
-             transfer_id: UUID | None = None, channel: str = "branch",
-             reference: str = "", code: int = TxCode.TRANSFER) -> Posted:
+def transfer(
+    ctx: Context,
+    from_number: str,
+    to_number: str,
+    amount: Money,
+    *,
+    transfer_id: UUID | None = None,
+    channel: str = "branch",
+    reference: str = "",
+    code: int = TxCode.TRANSFER,
+) -> Posted:
     """Move ``amount`` between two accounts named by their numbers."""
     with ctx.uow() as uow:
         debit = _account(uow, from_number)
         credit = _account(uow, to_number)
-    entry = post_one(ctx, Transfer(
-        id=transfer_id or ctx.ids.new_id(), debit_account_id=debit.id,
-        credit_account_id=credit.id, amount_minor=amount.minor,
-        currency=amount.currency.code, code=code, channel=channel, reference=reference,
-    ))
+    entry = post_one(
+        ctx,
+        Transfer(
+            id=transfer_id or ctx.ids.new_id(),
+            debit_account_id=debit.id,
+            credit_account_id=credit.id,
+            amount_minor=amount.minor,
+            currency=amount.currency.code,
+            code=code,
+            channel=channel,
+            reference=reference,
+        ),
+    )
     return Posted(entry, debit, credit)
 
 
-def cash_deposit(ctx: Context, branch_code: str, account_number: str, amount: Money, *,
-                 transfer_id: UUID | None = None, reference: str = "") -> Posted:
+def cash_deposit(
+    ctx: Context,
+    branch_code: str,
+    account_number: str,
+    amount: Money,
+    *,
+    transfer_id: UUID | None = None,
+    reference: str = "",
+) -> Posted:
     """Cash paid in at a branch counter: debit the branch's cash, credit the account."""
     with ctx.uow() as uow:
         cash = _cash_account(uow, branch_code, amount.currency.code)
         account = _account(uow, account_number)
-    entry = post_one(ctx, Transfer(
-        id=transfer_id or ctx.ids.new_id(), debit_account_id=cash.id,
-        credit_account_id=account.id, amount_minor=amount.minor,
-        currency=amount.currency.code, code=TxCode.CASH_DEPOSIT, channel="branch",
-        reference=reference or f"cash deposit at {branch_code}",
-    ))
+    entry = post_one(
+        ctx,
+        Transfer(
+            id=transfer_id or ctx.ids.new_id(),
+            debit_account_id=cash.id,
+            credit_account_id=account.id,
+            amount_minor=amount.minor,
+            currency=amount.currency.code,
+            code=TxCode.CASH_DEPOSIT,
+            channel="branch",
+            reference=reference or f"cash deposit at {branch_code}",
+        ),
+    )
     return Posted(entry, cash, account)
 
 
-def cash_withdrawal(ctx: Context, branch_code: str, account_number: str, amount: Money, *,
-                    transfer_id: UUID | None = None, reference: str = "") -> Posted:
+def cash_withdrawal(
+    ctx: Context,
+    branch_code: str,
+    account_number: str,
+    amount: Money,
+    *,
+    transfer_id: UUID | None = None,
+    reference: str = "",
+) -> Posted:
     """Cash paid out at a branch counter: debit the account, credit the branch's cash."""
     with ctx.uow() as uow:
         cash = _cash_account(uow, branch_code, amount.currency.code)
         account = _account(uow, account_number)
-    entry = post_one(ctx, Transfer(
-        id=transfer_id or ctx.ids.new_id(), debit_account_id=account.id,
-        credit_account_id=cash.id, amount_minor=amount.minor,
-        currency=amount.currency.code, code=TxCode.CASH_WITHDRAWAL, channel="branch",
-        reference=reference or f"cash withdrawal at {branch_code}",
-    ))
+    entry = post_one(
+        ctx,
+        Transfer(
+            id=transfer_id or ctx.ids.new_id(),
+            debit_account_id=account.id,
+            credit_account_id=cash.id,
+            amount_minor=amount.minor,
+            currency=amount.currency.code,
+            code=TxCode.CASH_WITHDRAWAL,
+            channel="branch",
+            reference=reference or f"cash withdrawal at {branch_code}",
+        ),
+    )
     return Posted(entry, account, cash)
 
 
-def reverse(ctx: Context, original_id: UUID, *, amount_minor: int = 0,
-            transfer_id: UUID | None = None, channel: str = "branch",
-            reference: str = "") -> JournalEntry:
+def reverse(
+    ctx: Context,
+    original_id: UUID,
+    *,
+    amount_minor: int = 0,
+    transfer_id: UUID | None = None,
+    channel: str = "branch",
+    reference: str = "",
+) -> JournalEntry:
     """Post the transfer that reverses ``original_id`` (in whole or in part)."""
     with ctx.uow() as uow:
         original = uow.journal.entry(original_id)
     if original is None:
         raise TransferNotFound(f"no transfer {original_id}")
-    return post_one(ctx, reversal_of(original, transfer_id or ctx.ids.new_id(), amount_minor,
-                                     channel=channel, reference=reference))
+    return post_one(
+        ctx,
+        reversal_of(
+            original,
+            transfer_id or ctx.ids.new_id(),
+            amount_minor,
+            channel=channel,
+            reference=reference,
+        ),
+    )
 
 
 def expire_due(ctx: Context, limit: int = 1000) -> int:
@@ -163,33 +221,65 @@ def expire_due(ctx: Context, limit: int = 1000) -> int:
             return total
 
 
-def place_hold(ctx: Context, from_number: str, to_number: str, amount: Money, *,
-               timeout_s: int, transfer_id: UUID | None = None, channel: str = "branch",
-               reference: str = "", code: int = TxCode.HOLD) -> Posted:
+def place_hold(
+    ctx: Context,
+    from_number: str,
+    to_number: str,
+    amount: Money,
+    *,
+    timeout_s: int,
+    transfer_id: UUID | None = None,
+    channel: str = "branch",
+    reference: str = "",
+    code: int = TxCode.HOLD,
+) -> Posted:
     """Reserve ``amount`` on ``from_number`` for ``to_number`` (a pending transfer)."""
     with ctx.uow() as uow:
         debit = _account(uow, from_number)
         credit = _account(uow, to_number)
-    entry = post_one(ctx, Transfer(
-        id=transfer_id or ctx.ids.new_id(), debit_account_id=debit.id,
-        credit_account_id=credit.id, amount_minor=amount.minor,
-        currency=amount.currency.code, kind=TransferKind.PENDING, timeout_s=timeout_s,
-        code=code, channel=channel, reference=reference,
-    ))
+    entry = post_one(
+        ctx,
+        Transfer(
+            id=transfer_id or ctx.ids.new_id(),
+            debit_account_id=debit.id,
+            credit_account_id=credit.id,
+            amount_minor=amount.minor,
+            currency=amount.currency.code,
+            kind=TransferKind.PENDING,
+            timeout_s=timeout_s,
+            code=code,
+            channel=channel,
+            reference=reference,
+        ),
+    )
     return Posted(entry, debit, credit)
 
 
-def resolve_hold(ctx: Context, pending_id: UUID, *, capture: bool, amount_minor: int = 0,
-                 transfer_id: UUID | None = None, channel: str = "branch",
-                 reference: str = "") -> JournalEntry:
+def resolve_hold(
+    ctx: Context,
+    pending_id: UUID,
+    *,
+    capture: bool,
+    amount_minor: int = 0,
+    transfer_id: UUID | None = None,
+    channel: str = "branch",
+    reference: str = "",
+) -> JournalEntry:
     """Capture a hold (all of it, or ``amount_minor``; the rest is released) or void it."""
     with ctx.uow() as uow:
         pending = uow.journal.entry(pending_id)
     if pending is None:
         raise TransferNotFound(f"no transfer {pending_id}")
-    return post_one(ctx, Transfer(
-        id=transfer_id or ctx.ids.new_id(),
-        kind=TransferKind.POST_PENDING if capture else TransferKind.VOID_PENDING,
-        pending_id=pending_id, amount_minor=amount_minor if capture else 0,
-        currency=pending.currency, code=pending.code, channel=channel, reference=reference,
-    ))
+    return post_one(
+        ctx,
+        Transfer(
+            id=transfer_id or ctx.ids.new_id(),
+            kind=TransferKind.POST_PENDING if capture else TransferKind.VOID_PENDING,
+            pending_id=pending_id,
+            amount_minor=amount_minor if capture else 0,
+            currency=pending.currency,
+            code=pending.code,
+            channel=channel,
+            reference=reference,
+        ),
+    )

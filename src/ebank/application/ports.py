@@ -79,13 +79,15 @@ class JournalStore(Protocol):
         """An account's entries, newest first, older than ``before_seq``."""
         ...
 
-    def due_pending(self, now_us: int, limit: int) -> tuple[list[JournalEntry],
-                                                            dict[int, LedgerAccount]]:
+    def due_pending(
+        self, now_us: int, limit: int
+    ) -> tuple[list[JournalEntry], dict[int, LedgerAccount]]:
         """Open pending transfers whose time-out has passed, locked, with their accounts."""
         ...
 
-    def save_expired(self, entries: Sequence[JournalEntry],
-                     accounts: Sequence[LedgerAccount]) -> None: ...
+    def save_expired(
+        self, entries: Sequence[JournalEntry], accounts: Sequence[LedgerAccount]
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,11 @@ class UnitOfWork(Protocol):
     def sequences(self) -> SequenceAllocator: ...
 
     def __enter__(self) -> Self: ...
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

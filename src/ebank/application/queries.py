@@ -51,8 +51,9 @@ class HistoryPage:
     next_before_seq: int | None  # pass it back to read the next (older) page
 
 
-def history(ctx: Context, number: str, before_seq: int | None = None,
-            limit: int = 20) -> HistoryPage:
+def history(
+    ctx: Context, number: str, before_seq: int | None = None, limit: int = 20
+) -> HistoryPage:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page size must be 1 to {MAX_PAGE_SIZE}")
     with ctx.uow() as uow:

@@ -47,12 +47,18 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return (not self.mismatch_count and not self.limit_breaches and not self.orphans
-                and all(t.balanced for t in self.totals))
+        return (
+            not self.mismatch_count
+            and not self.limit_breaches
+            and not self.orphans
+            and all(t.balanced for t in self.totals)
+        )
 
 
-def verify_ledger(ctx: Context, progress: Callable[[int, int], None] | None = None,
-                  ) -> VerifyReport:
+def verify_ledger(
+    ctx: Context,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyReport:
     auditor = ctx.auditor()
     report = VerifyReport(accounts=auditor.account_count(), transfers=auditor.transfer_count())
     derived = auditor.derived_balances()
@@ -81,6 +87,9 @@ def verify_ledger(ctx: Context, progress: Callable[[int, int], None] | None = No
     report.orphans = sorted(set(derived) - seen)
     journal = auditor.journal_totals()
     for currency in sorted(set(debits) | set(journal)):
-        report.totals.append(CurrencyTotals(currency, debits[currency], credits[currency],
-                                            journal.get(currency, (0, 0))[0]))
+        report.totals.append(
+            CurrencyTotals(
+                currency, debits[currency], credits[currency], journal.get(currency, (0, 0))[0]
+            )
+        )
     return report

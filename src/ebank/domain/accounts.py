@@ -53,11 +53,21 @@ PRODUCTS: dict[str, Product] = {
     p.code: p
     for p in (
         Product("SAV", "Savings deposit", NormalSide.CREDIT, debits_must_not_exceed_credits=True),
-        Product("CUR", "Current / settlement account", NormalSide.CREDIT,
-                debits_must_not_exceed_credits=True, overdraft_allowed=True),
+        Product(
+            "CUR",
+            "Current / settlement account",
+            NormalSide.CREDIT,
+            debits_must_not_exceed_credits=True,
+            overdraft_allowed=True,
+        ),
         Product("LOAN", "Loan", NormalSide.DEBIT, credits_must_not_exceed_debits=True),
-        Product("GL-CASH", "Cash", NormalSide.DEBIT, credits_must_not_exceed_debits=True,
-                for_customers=False),
+        Product(
+            "GL-CASH",
+            "Cash",
+            NormalSide.DEBIT,
+            credits_must_not_exceed_debits=True,
+            for_customers=False,
+        ),
         Product("GL-CLEARING", "Inter-branch clearing", NormalSide.CREDIT, for_customers=False),
         Product("GL-FEE", "Fee income", NormalSide.CREDIT, for_customers=False),
         Product("GL-INTEXP", "Interest expense", NormalSide.DEBIT, for_customers=False),
@@ -103,8 +113,12 @@ class Balances:
     def available_minor(self) -> int:
         """What can be paid out now: posted balance less holds, plus any overdraft."""
         if self.normal_side is NormalSide.CREDIT:
-            return (self.credits_posted - self.debits_posted - self.debits_pending
-                    + self.overdraft_limit_minor)
+            return (
+                self.credits_posted
+                - self.debits_posted
+                - self.debits_pending
+                + self.overdraft_limit_minor
+            )
         return self.debits_posted - self.credits_posted - self.credits_pending
 
     @property

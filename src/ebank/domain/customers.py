@@ -47,8 +47,9 @@ class Customer:
 MAX_PHONE_LENGTH = 32
 
 
-def check_customer_fields(kind: CustomerKind, name: str, id_type: IdType, id_number: str,
-                          phone: str = "") -> None:
+def check_customer_fields(
+    kind: CustomerKind, name: str, id_type: IdType, id_number: str, phone: str = ""
+) -> None:
     if len(phone) > MAX_PHONE_LENGTH:
         raise InvalidInput(f"phone longer than {MAX_PHONE_LENGTH} characters")
     if not name.strip() or len(name) > 200:

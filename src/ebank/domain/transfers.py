@@ -169,8 +169,15 @@ class JournalEntry:
         return self.kind in (TransferKind.POSTING, TransferKind.POST_PENDING)
 
 
-def reversal_of(entry: JournalEntry, new_id: UUID, amount_minor: int = 0, *,
-                channel: str = "branch", reference: str = "", code: int = 0) -> Transfer:
+def reversal_of(
+    entry: JournalEntry,
+    new_id: UUID,
+    amount_minor: int = 0,
+    *,
+    channel: str = "branch",
+    reference: str = "",
+    code: int = 0,
+) -> Transfer:
     """The transfer that reverses ``entry`` (all of it, or ``amount_minor`` of it)."""
     return Transfer(
         id=new_id,

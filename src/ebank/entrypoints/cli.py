@@ -33,21 +33,31 @@ from ebank.domain.transfers import JournalEntry
 from ebank.entrypoints.cli_import import import_command
 from ebank.entrypoints.error_codes import answer_for_error
 
-app = typer.Typer(help="ebank: a bank's core ledger and its channels.", no_args_is_help=True,
-                  pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    help="ebank: a bank's core ledger and its channels.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="The database: migrate and inspect.", no_args_is_help=True)
 branch_app = typer.Typer(help="The branch tree.", no_args_is_help=True)
 customer_app = typer.Typer(help="Customers.", no_args_is_help=True)
-account_app = typer.Typer(help="Open, freeze, close accounts; balances and history.",
-                          no_args_is_help=True)
-cash_app = typer.Typer(help="Counter cash: deposits and withdrawals at a branch.",
-                       no_args_is_help=True)
+account_app = typer.Typer(
+    help="Open, freeze, close accounts; balances and history.", no_args_is_help=True
+)
+cash_app = typer.Typer(
+    help="Counter cash: deposits and withdrawals at a branch.", no_args_is_help=True
+)
 hold_app = typer.Typer(help="Holds: reserve funds, then capture or void.", no_args_is_help=True)
-ledger_app = typer.Typer(help="The ledger as a whole: verify, expire holds.",
-                         no_args_is_help=True)
-for sub, name in ((db_app, "db"), (branch_app, "branch"), (customer_app, "customer"),
-                  (account_app, "account"), (cash_app, "cash"), (hold_app, "hold"),
-                  (ledger_app, "ledger")):
+ledger_app = typer.Typer(help="The ledger as a whole: verify, expire holds.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (branch_app, "branch"),
+    (customer_app, "customer"),
+    (account_app, "account"),
+    (cash_app, "cash"),
+    (hold_app, "hold"),
+    (ledger_app, "ledger"),
+):
     app.add_typer(sub, name=name)
 app.command("import")(import_command)
 
@@ -68,8 +78,10 @@ def refusals(func: F) -> F:
             raise typer.Exit(2) from None
         except DomainError as exc:
             answer = answer_for_error(exc)
-            err.print(f"[red]refused[/red] ({exc.code}): {answer.text}"
-                      + (f" — {exc.message}" if exc.message != exc.code else ""))
+            err.print(
+                f"[red]refused[/red] ({exc.code}): {answer.text}"
+                + (f" — {exc.message}" if exc.message != exc.code else "")
+            )
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -96,8 +108,14 @@ def _fmt(minor: int, currency: str) -> str:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 # -- db --------------------------------------------------------------------------------
@@ -107,8 +125,10 @@ def db_upgrade() -> None:
     bank = _bank()
     upgrade(bank.engine)
     current, head = schema_revision(bank.engine)
-    out.print(f"database at revision {current} (newest {head}): "
-              f"{bank.engine.url.render_as_string(hide_password=True)}")
+    out.print(
+        f"database at revision {current} (newest {head}): "
+        f"{bank.engine.url.render_as_string(hide_password=True)}"
+    )
 
 
 @db_app.command("status")
@@ -132,8 +152,7 @@ def branch_add(
     currency: Annotated[list[str] | None, typer.Option(help="currencies it books")] = None,
 ) -> None:
     """Add a unit to the branch tree, with its internal (GL) accounts."""
-    branch = banking.add_branch(_bank().ctx, code, name, kind, parent,
-                                tuple(currency or ["CNY"]))
+    branch = banking.add_branch(_bank().ctx, code, name, kind, parent, tuple(currency or ["CNY"]))
     out.print(f"added {branch.kind} {branch.code} {branch.name}")
 
 
@@ -179,8 +198,14 @@ def customer_show(number: str) -> None:
     out.print(f"{c.number} {c.name} — {c.kind}, tier {c.tier}, branch {c.branch_code}")
     table = Table("account", "product", "currency", "status", "ledger", "available")
     for a, bal in owned:
-        table.add_row(a.number, a.product_code, a.currency, a.status.value,
-                      _fmt(bal.ledger_minor, a.currency), _fmt(bal.available_minor, a.currency))
+        table.add_row(
+            a.number,
+            a.product_code,
+            a.currency,
+            a.status.value,
+            _fmt(bal.ledger_minor, a.currency),
+            _fmt(bal.available_minor, a.currency),
+        )
     out.print(table)
 
 
@@ -217,9 +242,14 @@ _status_command("reactivate", AccountStatus.ACTIVE, "Reactivate a dormant accoun
 
 def _print_balances(number: str, currency: str, status: str, bal: Balances) -> None:
     table = Table("account", "status", "ledger balance", "available", "held", "currency")
-    table.add_row(number, status, _fmt(bal.ledger_minor, currency),
-                  _fmt(bal.available_minor, currency), _fmt(bal.debits_pending, currency),
-                  currency)
+    table.add_row(
+        number,
+        status,
+        _fmt(bal.ledger_minor, currency),
+        _fmt(bal.available_minor, currency),
+        _fmt(bal.debits_pending, currency),
+        currency,
+    )
     out.print(table)
 
 
@@ -228,8 +258,9 @@ def _print_balances(number: str, currency: str, status: str, bal: Balances) -> N
 def account_balance(number: str) -> None:
     """Ledger and available balance of an account."""
     view = queries.account_view(_bank().ctx, number)
-    _print_balances(view.account.number, view.account.currency, view.account.status.value,
-                    view.balances)
+    _print_balances(
+        view.account.number, view.account.currency, view.account.status.value, view.balances
+    )
 
 
 @account_app.command("history")
@@ -257,8 +288,16 @@ def _history_row(e: JournalEntry, account_id: int, currency: str) -> tuple[str, 
     status = e.pending_status.value if e.pending_status else e.kind.value
     if e.reversal_of is not None:
         status = "reversal"
-    return (str(e.seq), _when(e.created_at_us), TxCode.label(e.code), e.channel, debit, credit,
-            status, e.reference)
+    return (
+        str(e.seq),
+        _when(e.created_at_us),
+        TxCode.label(e.code),
+        e.channel,
+        debit,
+        credit,
+        status,
+        e.reference,
+    )
 
 
 app.command("balance", help="Ledger and available balance of an account.")(account_balance)
@@ -268,14 +307,17 @@ app.command("history", help="An account's transactions, newest first.")(account_
 # -- money movement --------------------------------------------------------------------
 def _posted(p: ledger.Posted) -> None:
     e = p.entry
-    out.print(f"[green]posted[/green] {e.id} seq {e.seq}: {_fmt(e.amount_minor, e.currency)} "
-              f"{e.currency} {p.debit.number} -> {p.credit.number}")
+    out.print(
+        f"[green]posted[/green] {e.id} seq {e.seq}: {_fmt(e.amount_minor, e.currency)} "
+        f"{e.currency} {p.debit.number} -> {p.credit.number}"
+    )
 
 
 @cash_app.command("deposit")
 @refusals
 def cash_deposit(
-    account: str, amount: str,
+    account: str,
+    amount: str,
     branch: Annotated[str, typer.Option(help="the branch taking the cash")],
     currency: Annotated[str, typer.Option()] = "CNY",
 ) -> None:
@@ -286,7 +328,8 @@ def cash_deposit(
 @cash_app.command("withdraw")
 @refusals
 def cash_withdraw(
-    account: str, amount: str,
+    account: str,
+    amount: str,
     branch: Annotated[str, typer.Option(help="the branch paying the cash")],
     currency: Annotated[str, typer.Option()] = "CNY",
 ) -> None:
@@ -306,26 +349,41 @@ def _uuid(text: str | None) -> UUID | None:
 @app.command("transfer")
 @refusals
 def transfer(
-    from_account: str, to_account: str, amount: str,
+    from_account: str,
+    to_account: str,
+    amount: str,
     currency: Annotated[str, typer.Option()] = "CNY",
     reference: Annotated[str, typer.Option(max=64)] = "",
     transfer_id: Annotated[str | None, typer.Option("--id", help="idempotency key")] = None,
 ) -> None:
     """Move money between two accounts. Retrying with the same --id never posts twice."""
-    _posted(ledger.transfer(_bank().ctx, from_account, to_account, _money(amount, currency),
-                            transfer_id=_uuid(transfer_id), reference=reference))
+    _posted(
+        ledger.transfer(
+            _bank().ctx,
+            from_account,
+            to_account,
+            _money(amount, currency),
+            transfer_id=_uuid(transfer_id),
+            reference=reference,
+        )
+    )
 
 
 @hold_app.command("place")
 @refusals
 def hold_place(
-    from_account: str, to_account: str, amount: str,
+    from_account: str,
+    to_account: str,
+    amount: str,
     timeout: Annotated[int, typer.Option(help="seconds until it expires", min=1)] = 86_400,
     currency: Annotated[str, typer.Option()] = "CNY",
 ) -> None:
     """Reserve funds on an account for a payee."""
-    _posted(ledger.place_hold(_bank().ctx, from_account, to_account, _money(amount, currency),
-                              timeout_s=timeout))
+    _posted(
+        ledger.place_hold(
+            _bank().ctx, from_account, to_account, _money(amount, currency), timeout_s=timeout
+        )
+    )
 
 
 @hold_app.command("capture")
@@ -384,14 +442,20 @@ def ledger_verify() -> None:
         report = verify.verify_ledger(bank.ctx, tick)
     table = Table("currency", "posted debits", "posted credits", "journal", "balanced")
     for t in report.totals:
-        table.add_row(t.currency, _fmt(t.debits_posted, t.currency),
-                      _fmt(t.credits_posted, t.currency), _fmt(t.journal_posted, t.currency),
-                      "yes" if t.balanced else "[red]NO[/red]")
+        table.add_row(
+            t.currency,
+            _fmt(t.debits_posted, t.currency),
+            _fmt(t.credits_posted, t.currency),
+            _fmt(t.journal_posted, t.currency),
+            "yes" if t.balanced else "[red]NO[/red]",
+        )
     out.print(f"{report.accounts} accounts, {report.transfers} journal entries")
     out.print(table)
     for m in report.mismatches:
-        out.print(f"[red]mismatch[/red] {m.account_number} {m.counter}: stored {m.stored}, "
-                  f"journal says {m.derived}")
+        out.print(
+            f"[red]mismatch[/red] {m.account_number} {m.counter}: stored {m.stored}, "
+            f"journal says {m.derived}"
+        )
     if report.mismatch_count > len(report.mismatches):
         out.print(f"... {report.mismatch_count - len(report.mismatches)} more mismatches")
     for number in report.limit_breaches:
@@ -436,21 +500,27 @@ def demo_command(
         def tick(stage: str, done: int, total: int) -> None:
             progress.update(task, description=stage, completed=done, total=total)
 
-        made = demo.build_demo(bank.ctx, seed=seed, customers=customers, months=months,
-                               progress=tick)
-    out.print(f"demo bank: {made.branches} units, {made.customers} customers, "
-              f"{made.accounts} accounts, {made.transfers} transfers over {made.days} days "
-              f"({sum(made.refused.values())} refused, as in real life)")
+        made = demo.build_demo(
+            bank.ctx, seed=seed, customers=customers, months=months, progress=tick
+        )
+    out.print(
+        f"demo bank: {made.branches} units, {made.customers} customers, "
+        f"{made.accounts} accounts, {made.transfers} transfers over {made.days} days "
+        f"({sum(made.refused.values())} refused, as in real life)"
+    )
 
 
 def _print_summary(bank: Bank) -> None:
     assert bank.ctx.reports is not None
     s = queries.bank_summary(bank.ctx.reports)
     table = Table("what", "count", title="ebank")
-    for label, data in (("units", s.branches_by_kind), ("customers", s.customers_by_kind),
-                        ("accounts", s.accounts_by_product),
-                        ("account status", s.accounts_by_status),
-                        ("transfers by channel", s.transfers_by_channel)):
+    for label, data in (
+        ("units", s.branches_by_kind),
+        ("customers", s.customers_by_kind),
+        ("accounts", s.accounts_by_product),
+        ("account status", s.accounts_by_status),
+        ("transfers by channel", s.transfers_by_channel),
+    ):
         for key, n in sorted(data.items()):
             table.add_row(f"{label}: {key}", f"{n:,}")
     for currency, minor in sorted(s.deposits_minor.items()):
@@ -471,8 +541,10 @@ def serve() -> None:
     bank = _bank()
     current, head = schema_revision(bank.engine)
     if current != head:
-        err.print(f"[red]database at revision {current}, code expects {head}[/red]: "
-                  "run `ebank db upgrade`")
+        err.print(
+            f"[red]database at revision {current}, code expects {head}[/red]: "
+            "run `ebank db upgrade`"
+        )
         raise typer.Exit(1)
     _print_summary(bank)
     out.print(f"database: {bank.engine.url.render_as_string(hide_password=True)}")

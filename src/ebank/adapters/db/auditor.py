@@ -43,23 +43,45 @@ class SqlLedgerAuditor:
 
     def stored_accounts(self) -> Iterator[StoredAccountState]:
         a = accounts
-        q = select(a.c.id, a.c.number, a.c.currency, a.c.status,
-                   a.c.debits_must_not_exceed_credits, a.c.credits_must_not_exceed_debits,
-                   a.c.overdraft_limit_minor, a.c.debits_pending, a.c.debits_posted,
-                   a.c.credits_pending, a.c.credits_posted).order_by(a.c.id)
+        q = select(
+            a.c.id,
+            a.c.number,
+            a.c.currency,
+            a.c.status,
+            a.c.debits_must_not_exceed_credits,
+            a.c.credits_must_not_exceed_debits,
+            a.c.overdraft_limit_minor,
+            a.c.debits_pending,
+            a.c.debits_posted,
+            a.c.credits_pending,
+            a.c.credits_posted,
+        ).order_by(a.c.id)
         with self._connect() as conn:
             for r in conn.execution_options(yield_per=2000).execute(q):
-                yield StoredAccountState(r.id, r.number, r.currency, LedgerAccount(
-                    r.id, r.currency, AccountStatus(r.status),
-                    bool(r.debits_must_not_exceed_credits),
-                    bool(r.credits_must_not_exceed_debits), r.overdraft_limit_minor,
-                    r.debits_pending, r.debits_posted, r.credits_pending, r.credits_posted))
+                yield StoredAccountState(
+                    r.id,
+                    r.number,
+                    r.currency,
+                    LedgerAccount(
+                        r.id,
+                        r.currency,
+                        AccountStatus(r.status),
+                        bool(r.debits_must_not_exceed_credits),
+                        bool(r.credits_must_not_exceed_debits),
+                        r.overdraft_limit_minor,
+                        r.debits_pending,
+                        r.debits_posted,
+                        r.credits_pending,
+                        r.credits_posted,
+                    ),
+                )
 
     def derived_balances(self) -> dict[int, DerivedBalances]:
         with self._connect() as conn:
             return {
-                int(r[0]): DerivedBalances(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]),
-                                           int(r[5]))
+                int(r[0]): DerivedBalances(
+                    int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5])
+                )
                 for r in conn.execute(_DERIVE)
             }
 

@@ -18,6 +18,7 @@ class SqlBankReports:
     def summary(self) -> BankSummary:
         a = accounts
         with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+
             def counts(column: ColumnElement[Any]) -> dict[str, int]:
                 rows = conn.execute(select(column, func.count()).group_by(column))
                 return {str(k): int(n) for k, n in rows}
@@ -27,11 +28,13 @@ class SqlBankReports:
             deposits = conn.execute(
                 select(a.c.currency, balance)
                 .where(customer_accounts & a.c.product_code.in_(("SAV", "CUR")))
-                .group_by(a.c.currency))
+                .group_by(a.c.currency)
+            )
             loans = conn.execute(
                 select(a.c.currency, -balance)
                 .where(customer_accounts & (a.c.product_code == "LOAN"))
-                .group_by(a.c.currency))
+                .group_by(a.c.currency)
+            )
             return BankSummary(
                 branches_by_kind=counts(branches.c.kind),
                 customers_by_kind=counts(customers.c.kind),

@@ -41,9 +41,15 @@ class SqlBranches:
 
     def add(self, branch: Branch, now_us: int) -> None:
         with _taken_means(BranchExists, f"branch {branch.code} (or a head office)"):
-            self.conn.execute(insert(t.branches).values(
-                code=branch.code, name=branch.name, kind=branch.kind.value,
-                parent_code=branch.parent_code, created_at_us=now_us))
+            self.conn.execute(
+                insert(t.branches).values(
+                    code=branch.code,
+                    name=branch.name,
+                    kind=branch.kind.value,
+                    parent_code=branch.parent_code,
+                    created_at_us=now_us,
+                )
+            )
 
     def all(self) -> list[Branch]:
         rows = self.conn.execute(select(t.branches).order_by(t.branches.c.code))
@@ -51,13 +57,15 @@ class SqlBranches:
 
     def head_office(self) -> Branch | None:
         row = self.conn.execute(
-            select(t.branches).where(t.branches.c.kind == BranchKind.HEAD_OFFICE.value)).first()
+            select(t.branches).where(t.branches.c.kind == BranchKind.HEAD_OFFICE.value)
+        ).first()
         return _branch(row) if row else None
 
 
 def _branch(row: Row[Any]) -> Branch:
-    return Branch(code=row.code, name=row.name, kind=BranchKind(row.kind),
-                  parent_code=row.parent_code)
+    return Branch(
+        code=row.code, name=row.name, kind=BranchKind(row.kind), parent_code=row.parent_code
+    )
 
 
 class SqlCustomers:
@@ -71,7 +79,9 @@ class SqlCustomers:
         return self._one(t.customers.c.number == number)
 
     def by_identity(self, id_type: str, id_number: str) -> Customer | None:
-        return self._one((t.customers.c.id_type == id_type) & (t.customers.c.id_number == id_number))
+        return self._one(
+            (t.customers.c.id_type == id_type) & (t.customers.c.id_number == id_number)
+        )
 
     def _one(self, where: Any) -> Customer | None:
         row = self.conn.execute(select(t.customers).where(where)).first()
@@ -81,20 +91,38 @@ class SqlCustomers:
         self.add_many([customer], now_us)
 
     def add_many(self, customers: Sequence[Customer], now_us: int) -> None:
-        rows = [{
-            "id": c.id, "number": c.number, "kind": c.kind.value, "name": c.name,
-            "tier": c.tier.value, "id_type": c.id_type.value, "id_number": c.id_number,
-            "branch_code": c.branch_code, "phone": c.phone, "created_at_us": now_us,
-        } for c in customers]
+        rows = [
+            {
+                "id": c.id,
+                "number": c.number,
+                "kind": c.kind.value,
+                "name": c.name,
+                "tier": c.tier.value,
+                "id_type": c.id_type.value,
+                "id_number": c.id_number,
+                "branch_code": c.branch_code,
+                "phone": c.phone,
+                "created_at_us": now_us,
+            }
+            for c in customers
+        ]
         with _taken_means(CustomerExists, "a customer with that identity"):
             for i in range(0, len(rows), INSERT_CHUNK):
-                self.conn.execute(insert(t.customers), rows[i:i + INSERT_CHUNK])
+                self.conn.execute(insert(t.customers), rows[i : i + INSERT_CHUNK])
 
 
 def _customer(row: Row[Any]) -> Customer:
-    return Customer(id=row.id, number=row.number, kind=CustomerKind(row.kind), name=row.name,
-                    tier=Tier(row.tier), id_type=IdType(row.id_type), id_number=row.id_number,
-                    branch_code=row.branch_code, phone=row.phone)
+    return Customer(
+        id=row.id,
+        number=row.number,
+        kind=CustomerKind(row.kind),
+        name=row.name,
+        tier=Tier(row.tier),
+        id_type=IdType(row.id_type),
+        id_number=row.id_number,
+        branch_code=row.branch_code,
+        phone=row.phone,
+    )
 
 
 class SqlAccounts:
@@ -108,13 +136,16 @@ class SqlAccounts:
         return self._one(t.accounts.c.number == number)
 
     def gl_account(self, branch_code: str, kind: GlKind, currency: str) -> Account | None:
-        return self._one((t.accounts.c.branch_code == branch_code)
-                         & (t.accounts.c.gl_kind == kind.value)
-                         & (t.accounts.c.currency == currency))
+        return self._one(
+            (t.accounts.c.branch_code == branch_code)
+            & (t.accounts.c.gl_kind == kind.value)
+            & (t.accounts.c.currency == currency)
+        )
 
     def lock(self, account_id: int) -> Account | None:
         row = self.conn.execute(
-            select(t.accounts).where(t.accounts.c.id == account_id).with_for_update()).first()
+            select(t.accounts).where(t.accounts.c.id == account_id).with_for_update()
+        ).first()
         return account_from_row(row) if row else None
 
     def _one(self, where: Any) -> Account | None:
@@ -129,19 +160,27 @@ class SqlAccounts:
         self.add_many([account])
 
     def add_many(self, accounts: Sequence[Account]) -> None:
-        rows = [{
-            "id": a.id, "number": a.number, "product_code": a.product_code,
-            "currency": a.currency, "branch_code": a.branch_code, "customer_id": a.customer_id,
-            "name": a.name, "status": a.status.value,
-            "gl_kind": a.gl_kind.value if a.gl_kind else None,
-            "overdraft_limit_minor": a.overdraft_limit_minor,
-            "debits_must_not_exceed_credits": a.debits_must_not_exceed_credits,
-            "credits_must_not_exceed_debits": a.credits_must_not_exceed_debits,
-            "opened_at_us": a.opened_at_us,
-        } for a in accounts]
+        rows = [
+            {
+                "id": a.id,
+                "number": a.number,
+                "product_code": a.product_code,
+                "currency": a.currency,
+                "branch_code": a.branch_code,
+                "customer_id": a.customer_id,
+                "name": a.name,
+                "status": a.status.value,
+                "gl_kind": a.gl_kind.value if a.gl_kind else None,
+                "overdraft_limit_minor": a.overdraft_limit_minor,
+                "debits_must_not_exceed_credits": a.debits_must_not_exceed_credits,
+                "credits_must_not_exceed_debits": a.credits_must_not_exceed_debits,
+                "opened_at_us": a.opened_at_us,
+            }
+            for a in accounts
+        ]
         with _taken_means(AccountExists, "the account"):
             for i in range(0, len(rows), INSERT_CHUNK):
-                self.conn.execute(insert(t.accounts), rows[i:i + INSERT_CHUNK])
+                self.conn.execute(insert(t.accounts), rows[i : i + INSERT_CHUNK])
 
     def set_status(self, account_id: int, status: AccountStatus, now_us: int) -> None:
         values: dict[str, Any] = {"status": status.value}
@@ -151,27 +190,38 @@ class SqlAccounts:
 
     def for_customer(self, customer_id: int) -> list[Account]:
         rows = self.conn.execute(
-            select(t.accounts).where(t.accounts.c.customer_id == customer_id)
-            .order_by(t.accounts.c.id))
+            select(t.accounts)
+            .where(t.accounts.c.customer_id == customer_id)
+            .order_by(t.accounts.c.id)
+        )
         return [account_from_row(r) for r in rows]
 
 
 def account_from_row(row: Row[Any]) -> Account:
     return Account(
-        id=row.id, number=row.number, product_code=row.product_code, currency=row.currency,
-        branch_code=row.branch_code, customer_id=row.customer_id, name=row.name,
-        status=AccountStatus(row.status), overdraft_limit_minor=row.overdraft_limit_minor,
+        id=row.id,
+        number=row.number,
+        product_code=row.product_code,
+        currency=row.currency,
+        branch_code=row.branch_code,
+        customer_id=row.customer_id,
+        name=row.name,
+        status=AccountStatus(row.status),
+        overdraft_limit_minor=row.overdraft_limit_minor,
         debits_must_not_exceed_credits=bool(row.debits_must_not_exceed_credits),
         credits_must_not_exceed_debits=bool(row.credits_must_not_exceed_debits),
-        gl_kind=GlKind(row.gl_kind) if row.gl_kind else None, opened_at_us=row.opened_at_us,
+        gl_kind=GlKind(row.gl_kind) if row.gl_kind else None,
+        opened_at_us=row.opened_at_us,
     )
 
 
 def balances_from_row(row: Row[Any]) -> Balances:
     return Balances(
         normal_side=product(row.product_code).normal_side,
-        debits_pending=row.debits_pending, debits_posted=row.debits_posted,
-        credits_pending=row.credits_pending, credits_posted=row.credits_posted,
+        debits_pending=row.debits_pending,
+        debits_posted=row.debits_posted,
+        credits_pending=row.credits_pending,
+        credits_posted=row.credits_posted,
         overdraft_limit_minor=row.overdraft_limit_minor,
     )
 
@@ -183,8 +233,11 @@ class SqlSequences:
     def next_block(self, name: str, size: int) -> int:
         assert size > 0
         row = self.conn.execute(
-            update(t.sequences).where(t.sequences.c.name == name)
-            .values(value=t.sequences.c.value + size).returning(t.sequences.c.value)).first()
+            update(t.sequences)
+            .where(t.sequences.c.name == name)
+            .values(value=t.sequences.c.value + size)
+            .returning(t.sequences.c.value)
+        ).first()
         if row is None:
             raise LookupError(f"no sequence {name!r}: the migrations create every sequence")
         return int(row.value) - size + 1

@@ -48,9 +48,7 @@ branches = Table(
     Column("kind", String(16), nullable=False),
     Column("parent_code", String(4), ForeignKey("branches.code"), nullable=True),
     Column("created_at_us", BigInteger, nullable=False),
-    CheckConstraint(
-        "kind IN ('head_office', 'branch', 'sub_branch', 'outlet')", name="kind"
-    ),
+    CheckConstraint("kind IN ('head_office', 'branch', 'sub_branch', 'outlet')", name="kind"),
     CheckConstraint("(kind = 'head_office') = (parent_code IS NULL)", name="parent"),
 )
 
@@ -116,8 +114,7 @@ accounts = Table(
         name="debits_within_credits",
     ),
     CheckConstraint(
-        "NOT credits_must_not_exceed_debits"
-        " OR credits_posted + credits_pending <= debits_posted",
+        "NOT credits_must_not_exceed_debits OR credits_posted + credits_pending <= debits_posted",
         name="credits_within_debits",
     ),
     CheckConstraint("(customer_id IS NULL) = (gl_kind IS NOT NULL)", name="owner"),
@@ -155,9 +152,7 @@ transfers = Table(
     ),
     CheckConstraint("amount_minor > 0", name="amount_positive"),
     CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
-    CheckConstraint(
-        "kind IN ('posting', 'pending', 'post_pending', 'void_pending')", name="kind"
-    ),
+    CheckConstraint("kind IN ('posting', 'pending', 'post_pending', 'void_pending')", name="kind"),
     CheckConstraint(
         "(kind = 'pending') = (pending_status IS NOT NULL)"
         " AND (pending_status IS NULL"
@@ -202,7 +197,19 @@ sequences = Table(
 )
 
 JOURNAL_COLUMNS = (
-    "id", "kind", "debit_account_id", "credit_account_id", "amount_minor", "currency",
-    "code", "channel", "reference", "pending_id", "reversal_of", "timeout_s",
-    "expires_at_us", "created_at_us", "pending_status",
+    "id",
+    "kind",
+    "debit_account_id",
+    "credit_account_id",
+    "amount_minor",
+    "currency",
+    "code",
+    "channel",
+    "reference",
+    "pending_id",
+    "reversal_of",
+    "timeout_s",
+    "expires_at_us",
+    "created_at_us",
+    "pending_status",
 )

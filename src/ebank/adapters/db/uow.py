@@ -39,8 +39,12 @@ class SqlUnitOfWork:
         self.sequences = SqlSequences(conn)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         conn = self._conn
         self._conn = None
         if conn is None:

@@ -38,8 +38,12 @@ def upgrade() -> None:
     )
     head_office = sa.text("kind = 'head_office'")
     op.create_index(
-        "uq_branches_head_office", "branches", ["kind"], unique=True,
-        sqlite_where=head_office, postgresql_where=head_office,
+        "uq_branches_head_office",
+        "branches",
+        ["kind"],
+        unique=True,
+        sqlite_where=head_office,
+        postgresql_where=head_office,
     )
     op.create_table(
         "sequences",
@@ -214,8 +218,8 @@ def upgrade() -> None:
     )
     _guard_journal()
     op.bulk_insert(
-        sa.table('sequences', sa.column('name', sa.String), sa.column('value', sa.BigInteger)),
-        [{'name': 'account', 'value': 0}, {'name': 'customer', 'value': 0}],
+        sa.table("sequences", sa.column("name", sa.String), sa.column("value", sa.BigInteger)),
+        [{"name": "account", "value": 0}, {"name": "customer", "value": 0}],
     )
     if op.get_bind().dialect.name == "postgresql":
         # Balance counters change in place; room on each page keeps those updates HOT.

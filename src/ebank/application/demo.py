@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from ebank.application import banking
 from ebank.application.context import Context
@@ -257,7 +258,7 @@ class _Business:
         code: int,
         channel: str,
         reference: str,
-        **extra: object,
+        **extra: Any,
     ) -> Transfer:
         return Transfer(
             id=self.ctx.ids.new_id(),
@@ -269,7 +270,7 @@ class _Business:
             channel=channel,
             reference=reference,
             **extra,
-        )  # type: ignore[arg-type]
+        )
 
     def post(self, batch: list[Transfer]) -> list[Result]:
         results: list[Result] = []

@@ -12,8 +12,13 @@ migrated from scratch, it:
    starts (and frozen out of the garbage collector's sight, ``gc.freeze``): the figure is
    the ledger's (load, apply, save, commit), not request parsing. On PostgreSQL each
    batch size also runs with several posting processes at once (``--pg-workers``),
-   because PostgreSQL is built for many writers. Where the server runs with autovacuum
-   off, the benchmark runs ``VACUUM ANALYZE`` after the set-up, as autovacuum would;
+   because PostgreSQL is built for many writers. Batches of 1,000 random pairs of 10,000
+   accounts each touch a sixth of all accounts, so concurrent batches always share
+   accounts and queue for their row locks; batches of 1,000 then run once more
+   "sharded", each process posting random pairs within its own slice of the accounts,
+   to show what the same processes do when their batches do not collide. Where the
+   server runs with autovacuum off, the benchmark runs ``VACUUM ANALYZE`` after the
+   set-up, as autovacuum would;
 3. where ``pgbench`` is on PATH, runs its built-in TPC-B-like transaction against the
    same server (``pgbench -i -s 10`` in a database of its own, then
    ``pgbench -c 16 -j 2 -T 20 -n``) and prints the ratio of our batch-1,000 rate to its TPS;
@@ -74,6 +79,7 @@ OPENING_BALANCE_MINOR = 10_000_000  # 100,000.00 CNY each: no random transfer is
 MAX_AMOUNT_MINOR = 1_000
 FUNDING_BATCH = 1_000
 PG_WORKERS = 2  # one per CPU of the machines we measure on
+WORKER_MAX_RSS_KIB = 0  # the largest posting process's peak, as it reported it
 
 
 @dataclass(frozen=True)
@@ -94,20 +100,37 @@ class Run:
     transfers: int
     ok: int
     seconds: float
+    sharded: bool = False
 
     @property
     def rate(self) -> float:
         return self.transfers / self.seconds if self.seconds else 0.0
 
+    @property
+    def who(self) -> str:
+        if self.workers == 1:
+            return "1 connection"
+        return f"{self.workers} processes" + (", sharded" if self.sharded else "")
+
 
 def make_plan(args: argparse.Namespace) -> Plan:
     if args.quick:
-        return Plan(accounts=1_000, counts={1: 300, 100: 5_000, 1_000: 10_000},
-                    pg_workers=args.pg_workers, pgbench_scale=1, pgbench_clients=16,
-                    pgbench_seconds=5)
-    return Plan(accounts=10_000, counts={1: 5_000, 100: 100_000, 1_000: 100_000},
-                pg_workers=args.pg_workers, pgbench_scale=10, pgbench_clients=16,
-                pgbench_seconds=20)
+        return Plan(
+            accounts=1_000,
+            counts={1: 300, 100: 5_000, 1_000: 10_000},
+            pg_workers=args.pg_workers,
+            pgbench_scale=1,
+            pgbench_clients=16,
+            pgbench_seconds=5,
+        )
+    return Plan(
+        accounts=10_000,
+        counts={1: 5_000, 100: 100_000, 1_000: 100_000},
+        pg_workers=args.pg_workers,
+        pgbench_scale=10,
+        pgbench_clients=16,
+        pgbench_seconds=20,
+    )
 
 
 # -- the bank -------------------------------------------------------------------------
@@ -125,33 +148,52 @@ def populate(ctx: Context, n: int) -> list[int]:
         first_customer = uow.sequences.next_block(CUSTOMER_SERIAL, n)
         first_account = uow.sequences.next_block(ACCOUNT_SERIAL, n)
         customers = [
-            Customer(id=first_customer + i, number=customer_number(first_customer + i),
-                     kind=CustomerKind.INDIVIDUAL, name=f"Bench customer {i:05d}",
-                     tier=Tier.STANDARD, id_type=IdType.RESIDENT_ID,
-                     id_number=f"BENCH{i:013d}", branch_code=BRANCH)
+            Customer(
+                id=first_customer + i,
+                number=customer_number(first_customer + i),
+                kind=CustomerKind.INDIVIDUAL,
+                name=f"Bench customer {i:05d}",
+                tier=Tier.STANDARD,
+                id_type=IdType.RESIDENT_ID,
+                id_number=f"BENCH{i:013d}",
+                branch_code=BRANCH,
+            )
             for i in range(n)
         ]
         uow.customers.add_many(customers, now)
-        accounts = [new_customer_account(first_account + i, c, BRANCH, "SAV", "CNY", 0, now)
-                    for i, c in enumerate(customers)]
+        accounts = [
+            new_customer_account(first_account + i, c, BRANCH, "SAV", "CNY", 0, now)
+            for i, c in enumerate(customers)
+        ]
         uow.accounts.add_many(accounts)
         capital = uow.accounts.gl_account(HEAD_OFFICE, GlKind.CAPITAL, "CNY")
         assert capital is not None
         uow.commit()
     ids = [a.id for a in accounts]
     for i in range(0, n, FUNDING_BATCH):
-        outcome = post_batch(ctx, [
-            Transfer(id=ctx.ids.new_id(), debit_account_id=capital.id, credit_account_id=a,
-                     amount_minor=OPENING_BALANCE_MINOR, code=TxCode.OPENING_BALANCE,
-                     channel="bench", reference="opening balance")
-            for a in ids[i:i + FUNDING_BATCH]])
+        outcome = post_batch(
+            ctx,
+            [
+                Transfer(
+                    id=ctx.ids.new_id(),
+                    debit_account_id=capital.id,
+                    credit_account_id=a,
+                    amount_minor=OPENING_BALANCE_MINOR,
+                    code=TxCode.OPENING_BALANCE,
+                    channel="bench",
+                    reference="opening balance",
+                )
+                for a in ids[i : i + FUNDING_BATCH]
+            ],
+        )
         if not outcome.all_ok:
             raise SystemExit(f"funding failed: {set(outcome.results)}")
     return ids
 
 
-def make_transfers(ctx: Context, account_ids: Sequence[int], count: int,
-                   rng: random.Random) -> list[Transfer]:
+def make_transfers(
+    ctx: Context, account_ids: Sequence[int], count: int, rng: random.Random
+) -> list[Transfer]:
     out = []
     n = len(account_ids)
     for _ in range(count):
@@ -159,10 +201,17 @@ def make_transfers(ctx: Context, account_ids: Sequence[int], count: int,
         j = rng.randrange(n - 1)
         if j >= i:
             j += 1
-        out.append(Transfer(id=ctx.ids.new_id(), debit_account_id=account_ids[i],
-                            credit_account_id=account_ids[j],
-                            amount_minor=rng.randint(1, MAX_AMOUNT_MINOR),
-                            code=TxCode.TRANSFER, channel="bench", reference="bench"))
+        out.append(
+            Transfer(
+                id=ctx.ids.new_id(),
+                debit_account_id=account_ids[i],
+                credit_account_id=account_ids[j],
+                amount_minor=rng.randint(1, MAX_AMOUNT_MINOR),
+                code=TxCode.TRANSFER,
+                channel="bench",
+                reference="bench",
+            )
+        )
     return out
 
 
@@ -170,7 +219,7 @@ def post_all(ctx: Context, transfers: Sequence[Transfer], batch_size: int) -> in
     """Post ``transfers`` in batches; returns how many were accepted."""
     ok = 0
     for i in range(0, len(transfers), batch_size):
-        ok += post_batch(ctx, transfers[i:i + batch_size]).results.count(Result.OK)
+        ok += post_batch(ctx, transfers[i : i + batch_size]).results.count(Result.OK)
     return ok
 
 
@@ -182,8 +231,9 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def bench_in_process(name: str, bank: Bank, account_ids: Sequence[int], plan: Plan,
-                     seed: int) -> list[Run]:
+def bench_in_process(
+    name: str, bank: Bank, account_ids: Sequence[int], plan: Plan, seed: int
+) -> list[Run]:
     runs = []
     for batch_size, count in plan.counts.items():
         transfers = make_transfers(bank.ctx, account_ids, count, random.Random(seed + batch_size))
@@ -198,8 +248,15 @@ def bench_in_process(name: str, bank: Bank, account_ids: Sequence[int], plan: Pl
     return runs
 
 
-def _worker(url: str, account_ids: Sequence[int], batch_size: int, count: int, seed: int,
-            barrier: Barrier, results: Any) -> None:
+def _worker(
+    url: str,
+    account_ids: Sequence[int],
+    batch_size: int,
+    count: int,
+    seed: int,
+    barrier: Barrier,
+    results: Any,
+) -> None:
     bank = open_bank(url)
     try:
         transfers = make_transfers(bank.ctx, account_ids, count, random.Random(seed))
@@ -207,56 +264,97 @@ def _worker(url: str, account_ids: Sequence[int], batch_size: int, count: int, s
             pass
         freeze_heap()
         barrier.wait()
-        results.put(post_all(bank.ctx, transfers, batch_size))
+        ok = post_all(bank.ctx, transfers, batch_size)
+        results.put((ok, peak_rss_kib()))
     finally:
         bank.close()
 
 
-def bench_processes(name: str, url: str, account_ids: Sequence[int], plan: Plan,
-                    seed: int) -> list[Run]:
-    """Each batch size again, posted by ``plan.pg_workers`` processes at once."""
+def bench_processes(
+    name: str,
+    url: str,
+    account_ids: Sequence[int],
+    plan: Plan,
+    seed: int,
+    sharded: bool = False,
+    batch_sizes: Sequence[int] | None = None,
+) -> list[Run]:
+    """Batch sizes again, posted by ``plan.pg_workers`` processes at once: each posts
+    between random pairs of all the accounts, or, ``sharded``, of its own slice of them
+    (then no two processes' batches ever touch the same account)."""
     runs = []
     spawn = mp.get_context("spawn")
     workers = plan.pg_workers
+    n = len(account_ids)
+    slices = [
+        list(account_ids[k * n // workers : (k + 1) * n // workers])
+        if sharded
+        else list(account_ids)
+        for k in range(workers)
+    ]
     for batch_size, count in plan.counts.items():
+        if batch_sizes is not None and batch_size not in batch_sizes:
+            continue
         share = count // workers
         barrier = spawn.Barrier(workers + 1)
         results = spawn.Queue()
-        procs = [spawn.Process(target=_worker, args=(
-            url, list(account_ids), batch_size, share, seed + 1000 * (k + 1) + batch_size,
-            barrier, results)) for k in range(workers)]
+        procs = [
+            spawn.Process(
+                target=_worker,
+                args=(
+                    url,
+                    slices[k],
+                    batch_size,
+                    share,
+                    seed + 1000 * (k + 1) + batch_size,
+                    barrier,
+                    results,
+                ),
+            )
+            for k in range(workers)
+        ]
         for p in procs:
             p.start()
         barrier.wait(timeout=300)
         started = time.perf_counter()
-        ok = sum(results.get(timeout=600) for _ in procs)
+        done = [results.get(timeout=600) for _ in procs]
         elapsed = time.perf_counter() - started
+        ok = sum(accepted for accepted, _ in done)
+        global WORKER_MAX_RSS_KIB  # noqa: PLW0603 - a figure for the summary
+        WORKER_MAX_RSS_KIB = max(WORKER_MAX_RSS_KIB, *(rss for _, rss in done))
         for p in procs:
             p.join()
             if p.exitcode:
                 raise SystemExit(f"a posting process failed with exit code {p.exitcode}")
-        run = Run(name, batch_size, workers, share * workers, ok, elapsed)
+        run = Run(name, batch_size, workers, share * workers, ok, elapsed, sharded)
         report(run)
         runs.append(run)
     return runs
 
 
 def report(run: Run) -> None:
-    who = "1 connection" if run.workers == 1 else f"{run.workers} processes"
-    print(f"  {run.database:<10} batch {run.batch_size:>5}  {who:<13}"
-          f" {run.transfers:>8,} transfers in {run.seconds:7.2f} s"
-          f" = {run.rate:>9,.0f} transfers/s  ({run.ok:,} ok)", flush=True)
+    print(
+        f"  {run.database:<10} batch {run.batch_size:>5}  {run.who:<22}"
+        f" {run.transfers:>8,} transfers in {run.seconds:7.2f} s"
+        f" = {run.rate:>9,.0f} transfers/s  ({run.ok:,} ok)",
+        flush=True,
+    )
 
 
 def check(name: str, bank: Bank) -> bool:
     started = time.perf_counter()
     result = verify_ledger(bank.ctx)
-    print(f"  {name:<10} verify_ledger: {'PASSED' if result.ok else 'FAILED'}"
-          f" ({result.accounts:,} accounts, {result.transfers:,} transfers,"
-          f" {time.perf_counter() - started:.1f} s)", flush=True)
+    print(
+        f"  {name:<10} verify_ledger: {'PASSED' if result.ok else 'FAILED'}"
+        f" ({result.accounts:,} accounts, {result.transfers:,} transfers,"
+        f" {time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
     if not result.ok:
-        print(f"    mismatches={result.mismatch_count} breaches={result.limit_breaches[:5]}"
-              f" orphans={result.orphans[:5]} totals={result.totals}")
+        print(
+            f"    mismatches={result.mismatch_count} breaches={result.limit_breaches[:5]}"
+            f" orphans={result.orphans[:5]} totals={result.totals}"
+        )
     return result.ok
 
 
@@ -267,8 +365,11 @@ def setup(name: str, url: str, plan: Plan) -> tuple[Bank, list[int]]:
     bank = open_bank(url)
     started = time.perf_counter()
     ids = populate(bank.ctx, plan.accounts)
-    print(f"  {name:<10} set-up: {plan.accounts:,} funded accounts in"
-          f" {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"  {name:<10} set-up: {plan.accounts:,} funded accounts in"
+        f" {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     if bank.engine.dialect.name == "postgresql":
         maintain(name, bank)
     return bank, ids
@@ -283,8 +384,10 @@ def maintain(name: str, bank: Bank) -> None:
         return
     with bank.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-    print(f"  {name:<10} autovacuum is off on this server: ran VACUUM ANALYZE after set-up",
-          flush=True)
+    print(
+        f"  {name:<10} autovacuum is off on this server: ran VACUUM ANALYZE after set-up",
+        flush=True,
+    )
 
 
 # -- PostgreSQL housekeeping ----------------------------------------------------------
@@ -313,15 +416,40 @@ def pgbench(admin: URL, plan: Plan) -> float | None:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    conn = [f"--host={url.host or '127.0.0.1'}", f"--port={url.port or 5432}",
-            f"--username={url.username or 'postgres'}"]
+    conn = [
+        f"--host={url.host or '127.0.0.1'}",
+        f"--port={url.port or 5432}",
+        f"--username={url.username or 'postgres'}",
+    ]
     try:
-        subprocess.run([exe, *conn, "-i", "-q", "-s", str(plan.pgbench_scale), PGBENCH_DB],
-                       env=env, check=True, capture_output=True, text=True)
+        subprocess.run(
+            [exe, *conn, "-i", "-q", "-s", str(plan.pgbench_scale), PGBENCH_DB],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         out = subprocess.run(
-            [exe, *conn, "-c", str(plan.pgbench_clients), "-j", "2", "-T",
-             str(plan.pgbench_seconds), "-n", PGBENCH_DB],
-            env=env, check=True, capture_output=True, text=True).stdout
+            [
+                exe,
+                *conn,
+                "-c",
+                str(plan.pgbench_clients),
+                "-j",
+                "2",
+                "-T",
+                str(plan.pgbench_seconds),
+                "-n",
+                PGBENCH_DB,
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except subprocess.CalledProcessError as exc:
+        print(f"  pgbench failed, no comparison: {exc.stderr.strip()[-500:]}")
+        return None
     finally:
         drop_database(admin, PGBENCH_DB)
     found = re.search(r"tps = ([0-9.]+)", out)
@@ -329,8 +457,11 @@ def pgbench(admin: URL, plan: Plan) -> float | None:
         print(f"  could not read pgbench's TPS from:\n{out}")
         return None
     tps = float(found.group(1))
-    print(f"  pgbench (TPC-B-like, scale {plan.pgbench_scale}, {plan.pgbench_clients} clients,"
-          f" {plan.pgbench_seconds} s): {tps:,.0f} TPS", flush=True)
+    print(
+        f"  pgbench (TPC-B-like, scale {plan.pgbench_scale}, {plan.pgbench_clients} clients,"
+        f" {plan.pgbench_seconds} s): {tps:,.0f} TPS",
+        flush=True,
+    )
     return tps
 
 
@@ -339,20 +470,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
-    parser.add_argument("--pg-url", default=os.environ.get("EBANK_BENCH_PG_URL", DEFAULT_PG_URL),
-                        help="a PostgreSQL server (any database on it: the benchmark creates"
-                             f" {BENCH_DB} and {PGBENCH_DB} there and drops them after)")
-    parser.add_argument("--pg-workers", type=int, default=PG_WORKERS,
-                        help="posting processes for the concurrent PostgreSQL runs")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("EBANK_BENCH_PG_URL", DEFAULT_PG_URL),
+        help="a PostgreSQL server (any database on it: the benchmark creates"
+        f" {BENCH_DB} and {PGBENCH_DB} there and drops them after)",
+    )
+    parser.add_argument(
+        "--pg-workers",
+        type=int,
+        default=PG_WORKERS,
+        help="posting processes for the concurrent PostgreSQL runs",
+    )
     parser.add_argument("--seed", type=int, default=20261127)
     args = parser.parse_args(argv)
     plan = make_plan(args)
     counts = ", ".join(f"{n:,} in batches of {b:,}" for b, n in plan.counts.items())
-    print(f"ebank ledger benchmark{' (quick)' if args.quick else ''}: {plan.accounts:,}"
-          f" accounts; {counts}", flush=True)
+    print(
+        f"ebank ledger benchmark{' (quick)' if args.quick else ''}: {plan.accounts:,}"
+        f" accounts; {counts}",
+        flush=True,
+    )
     print("  (fewer transfers in batches of 1: each is a commit of its own)")
-    print(f"  machine: {os.cpu_count()} CPUs, load average {load_average()} at the start"
-          " (anything else running shares them)", flush=True)
+    print(
+        f"  machine: {os.cpu_count()} CPUs, load average {load_average()} at the start"
+        " (anything else running shares them)",
+        flush=True,
+    )
     runs: list[Run] = []
     verified: dict[str, bool] = {}
     tps: float | None = None
@@ -369,14 +513,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 admin = make_url(normalise_url(args.pg_url))
                 print(f"PostgreSQL ({admin.host}:{admin.port or 5432}):", flush=True)
                 tps = pgbench(admin, plan)
-                pg_url = recreate_database(admin, BENCH_DB).render_as_string(
-                    hide_password=False)
+                pg_url = recreate_database(admin, BENCH_DB).render_as_string(hide_password=False)
                 closers.append(lambda: drop_database(admin, BENCH_DB))
                 bank, ids = setup("postgresql", pg_url, plan)
                 closers.insert(0, bank.close)
                 runs += bench_in_process("postgresql", bank, ids, plan, args.seed)
                 if plan.pg_workers > 1:
                     runs += bench_processes("postgresql", pg_url, ids, plan, args.seed)
+                    print(
+                        "  (sharded: each process posts random pairs within its own"
+                        f" 1/{plan.pg_workers} of the accounts, so concurrent batches never"
+                        " wait for each other's row locks)",
+                        flush=True,
+                    )
+                    runs += bench_processes(
+                        "postgresql",
+                        pg_url,
+                        ids,
+                        plan,
+                        args.seed,
+                        sharded=True,
+                        batch_sizes=[1_000],
+                    )
                 verified["postgresql"] = check("postgresql", bank)
         finally:
             for close in closers:
@@ -386,6 +544,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if all(verified.values()) else 1
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident memory. Linux keeps ``ru_maxrss`` across ``exec``, so
+    a freshly spawned process would report its parent's; VmHWM is its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -393,18 +563,24 @@ def load_average() -> str:
 def summary(runs: Sequence[Run], tps: float | None, verified: dict[str, bool]) -> None:
     print("Summary (transfers/s):")
     for run in runs:
-        who = "1 connection" if run.workers == 1 else f"{run.workers} processes"
-        print(f"  {run.database:<10} batch {run.batch_size:>5} {who:<13} {run.rate:>9,.0f}")
+        print(f"  {run.database:<10} batch {run.batch_size:>5} {run.who:<22} {run.rate:>9,.0f}")
     if tps:
         for run in runs:
             if run.database == "postgresql" and run.batch_size == 1_000:
-                who = "1 connection" if run.workers == 1 else f"{run.workers} processes"
-                print(f"  ours/pgbench, postgresql batch 1,000, {who}: {run.rate / tps:.1f}x"
-                      f" ({run.rate:,.0f} transfers/s vs {tps:,.0f} TPS)")
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"  peak memory (max RSS): benchmark process {me / 1024:,.0f} MiB;"
-          f" largest child process (posting worker or pgbench) {children / 1024:,.0f} MiB")
+                print(
+                    f"  ours/pgbench, postgresql batch 1,000, {run.who}: {run.rate / tps:.1f}x"
+                    f" ({run.rate:,.0f} transfers/s vs {tps:,.0f} TPS)"
+                )
+    me = peak_rss_kib()
+    workers = (
+        f"; largest posting process {WORKER_MAX_RSS_KIB / 1024:,.0f} MiB"
+        if WORKER_MAX_RSS_KIB
+        else ""
+    )
+    print(
+        f"  peak memory (max RSS): benchmark process {me / 1024:,.0f} MiB (it holds each run's"
+        f" transfer requests, built up front){workers}"
+    )
     for name, ok in verified.items():
         print(f"  verify_ledger on {name}: {'passed' if ok else 'FAILED'}")
 

@@ -41,12 +41,12 @@ class LedgerAccount:
     credits_posted: int = 0
 
     def counters(self) -> tuple[int, int, int, int]:
-        return (self.debits_pending, self.debits_posted, self.credits_pending,
-                self.credits_posted)
+        return (self.debits_pending, self.debits_posted, self.credits_pending, self.credits_posted)
 
     def restore(self, counters: tuple[int, int, int, int]) -> None:
-        (self.debits_pending, self.debits_posted, self.credits_pending,
-         self.credits_posted) = counters
+        (self.debits_pending, self.debits_posted, self.credits_pending, self.credits_posted) = (
+            counters
+        )
 
     def within_limits(self) -> bool:
         if self.debits_must_not_exceed_credits and (
@@ -177,7 +177,6 @@ _ACTIVE = AccountStatus.ACTIVE
 _CLOSED = AccountStatus.CLOSED
 _FROZEN = AccountStatus.FROZEN
 _DORMANT = AccountStatus.DORMANT
-_POSTING = TransferKind.POSTING
 _PENDING = TransferKind.PENDING
 _POST_PENDING = TransferKind.POST_PENDING
 _VOID_PENDING = TransferKind.VOID_PENDING
@@ -288,9 +287,21 @@ class _Engine:
             cr.credits_posted += amount
         timeout_s = t.timeout_s
         entry = JournalEntry(
-            t.id, kind, dr.id, cr.id, amount, currency, t.code, t.channel, t.reference,
-            None, reversal, timeout_s, now_us + timeout_s * 1_000_000 if timeout_s else None,
-            now_us, PendingStatus.PENDING if pending else None,
+            id=t.id,
+            kind=kind,
+            debit_account_id=dr.id,
+            credit_account_id=cr.id,
+            amount_minor=amount,
+            currency=currency,
+            code=t.code,
+            channel=t.channel,
+            reference=t.reference,
+            pending_id=None,
+            reversal_of=reversal,
+            timeout_s=timeout_s,
+            expires_at_us=now_us + timeout_s * 1_000_000 if timeout_s else None,
+            created_at_us=now_us,
+            pending_status=PendingStatus.PENDING if pending else None,
         )
         self.created[t.id] = entry
         if reversal is not None:
@@ -348,8 +359,11 @@ class _Engine:
         dr = self.ctx.accounts[pending.debit_account_id]
         cr = self.ctx.accounts[pending.credit_account_id]
         if posting and (dr.status is _CLOSED or cr.status is _CLOSED):
-            return Result.DEBIT_ACCOUNT_CLOSED if dr.status is _CLOSED \
+            return (
+                Result.DEBIT_ACCOUNT_CLOSED
+                if dr.status is _CLOSED
                 else Result.CREDIT_ACCOUNT_CLOSED
+            )
         if chain is not None:
             chain.touch(dr)
             chain.touch(cr)
@@ -362,10 +376,20 @@ class _Engine:
             chain.resolved.append((pending, pending.pending_status))
         pending.pending_status = PendingStatus.POSTED if posting else PendingStatus.VOIDED
         entry = JournalEntry(
-            id=t.id, kind=t.kind, debit_account_id=dr.id, credit_account_id=cr.id,
-            amount_minor=amount, currency=t.currency, code=t.code,
-            channel=t.channel, reference=t.reference, pending_id=pending.id,
-            reversal_of=None, timeout_s=0, expires_at_us=None, created_at_us=self.now_us,
+            id=t.id,
+            kind=t.kind,
+            debit_account_id=dr.id,
+            credit_account_id=cr.id,
+            amount_minor=amount,
+            currency=t.currency,
+            code=t.code,
+            channel=t.channel,
+            reference=t.reference,
+            pending_id=pending.id,
+            reversal_of=None,
+            timeout_s=0,
+            expires_at_us=None,
+            created_at_us=self.now_us,
         )
         self.created[t.id] = entry
         if chain is None:

@@ -27,7 +27,7 @@ from ebank.domain.accounts import AccountStatus, Balances
 from ebank.domain.branches import BranchKind
 from ebank.domain.codes import TxCode
 from ebank.domain.customers import CustomerKind, IdType, Tier
-from ebank.domain.errors import DomainError, InvalidInput
+from ebank.domain.errors import CustomerNotFound, DomainError, InvalidInput
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.transfers import JournalEntry
 from ebank.entrypoints.cli_import import import_command
@@ -188,8 +188,6 @@ def customer_add(
 @refusals
 def customer_show(number: str) -> None:
     """Show a customer and their accounts."""
-    from ebank.domain.errors import CustomerNotFound
-
     with _bank().ctx.uow() as uow:
         c = uow.customers.by_number(number)
         if c is None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-SQLITE_CACHE_KIB = 65_536  # per connection, as pages are used
+SQLITE_CACHE_KIB = 32_768  # per connection, allocated as pages are used
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 16_384  # 64 MiB of 4 KiB pages
 SQLITE_JOURNAL_SIZE_LIMIT = 128 * 1024 * 1024
 READ_ONLY = "ebank_read_only"
@@ -37,7 +37,7 @@ def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` and use the psycopg 3 driver."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -52,8 +52,7 @@ def make_engine(url: str, pool_size: int = 8) -> Engine:
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise ValueError(f"unsupported database {parsed.get_backend_name()!r}")
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
-                         pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
 
 
 def _sqlite_events(engine: Engine) -> None:

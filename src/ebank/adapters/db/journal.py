@@ -27,15 +27,22 @@ retries the batch (and then finds the id taken: an idempotent replay).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from ebank.adapters.db.driver import (
+    chunks,
+    driver_errors,
+    largest_chunk,
+    lost_a_race,
+    marks,
+    pg_ints,
+    pg_uuids,
+)
 from ebank.adapters.db.tables import JOURNAL_COLUMNS, transfers
 from ebank.application.ports import ConcurrencyConflict
 from ebank.domain.accounts import AccountStatus
@@ -58,8 +65,9 @@ _STATUS = {s.value: s for s in AccountStatus}
 _KIND = {k.value: k for k in TransferKind}
 _PENDING = {s.value: s for s in PendingStatus}
 # Binary COPY of the journal columns, in JOURNAL_COLUMNS order.
-_PG_COPY_TYPES = ("uuid", "text", "int8", "int8", "int8", "text", "int4", "text", "text",
-                  "uuid", "uuid", "int4", "int8", "int8", "text")
+_PG_COPY_TYPES = (
+    "uuid text int8 int8 int8 text int4 text text uuid uuid int4 int8 int8 text".split()
+)
 _PG_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id = ANY(%s::uuid[])"  # noqa: S608
 _PG_LOCK_ACCOUNTS = (
     f"SELECT {_ACCOUNT_COLS}, ctid FROM accounts WHERE id = ANY(%s::bigint[])"  # noqa: S608
@@ -81,8 +89,6 @@ _PG_INSERT = f"INSERT INTO transfers ({_COLS}) VALUES ({', '.join(['%s'] * _NCOL
 _PG_COPY = f"COPY transfers ({_COLS}) FROM STDIN (FORMAT BINARY)"
 _SQLITE_ACCOUNTS = f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE id IN ({{}})"  # noqa: S608
 _SQLITE_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id IN ({{}})"  # noqa: S608
-# PostgreSQL SQLSTATEs that mean "a concurrent transaction got there first".
-_RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
 
 
 class SqlJournal:
@@ -120,7 +126,7 @@ class SqlJournal:
         if not ordered:
             return {}
         if self.pg:
-            rows = self._pg(_PG_LOCK_ACCOUNTS, (_pg_ints(ordered),))
+            rows = self._pg(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
             self._ctids.update((r[0], r[10]) for r in rows)
         else:
             rows = self._sqlite_in(_SQLITE_ACCOUNTS, ordered)
@@ -131,7 +137,7 @@ class SqlJournal:
             return []
         if self.pg:
             sql = _PG_ENTRIES + " ORDER BY seq FOR UPDATE" if lock else _PG_ENTRIES
-            return [self._entry(r) for r in self._pg(sql, (_pg_uuids(keys),))]
+            return [self._entry(r) for r in self._pg(sql, (pg_uuids(keys),))]
         rows = self._sqlite_in(_SQLITE_ENTRIES, [k.hex for k in keys])
         return [self._entry(r) for r in rows]
 
@@ -140,10 +146,12 @@ class SqlJournal:
         if self.pg:
             rows = self._pg(
                 "SELECT reversal_of FROM transfers WHERE reversal_of = ANY(%s::uuid[])",
-                (_pg_uuids(refs),))
+                (pg_uuids(refs),),
+            )
             return {r[0] for r in rows}
-        rows = self._sqlite_in("SELECT reversal_of FROM transfers WHERE reversal_of IN ({})",
-                               [k.hex for k in refs])
+        rows = self._sqlite_in(
+            "SELECT reversal_of FROM transfers WHERE reversal_of IN ({})", [k.hex for k in refs]
+        )
         return {UUID(hex=r[0]) for r in rows}
 
     def _as_uuid(self, value: Any) -> Any:
@@ -156,11 +164,22 @@ class SqlJournal:
     def _entry(self, r: Sequence[Any]) -> JournalEntry:
         as_uuid = self._as_uuid
         return JournalEntry(
-            id=as_uuid(r[0]), kind=_KIND[r[1]], debit_account_id=r[2], credit_account_id=r[3],
-            amount_minor=r[4], currency=r[5], code=r[6], channel=r[7], reference=r[8],
-            pending_id=as_uuid(r[9]), reversal_of=as_uuid(r[10]), timeout_s=r[11],
-            expires_at_us=r[12], created_at_us=r[13],
-            pending_status=_PENDING[r[14]] if r[14] else None, seq=r[15],
+            id=as_uuid(r[0]),
+            kind=_KIND[r[1]],
+            debit_account_id=r[2],
+            credit_account_id=r[3],
+            amount_minor=r[4],
+            currency=r[5],
+            code=r[6],
+            channel=r[7],
+            reference=r[8],
+            pending_id=as_uuid(r[9]),
+            reversal_of=as_uuid(r[10]),
+            timeout_s=r[11],
+            expires_at_us=r[12],
+            created_at_us=r[13],
+            pending_status=_PENDING[r[14]] if r[14] else None,
+            seq=r[15],
         )
 
     def entry(self, transfer_id: UUID) -> JournalEntry | None:
@@ -170,7 +189,8 @@ class SqlJournal:
     def history(self, account_id: int, before_seq: int | None, limit: int) -> list[JournalEntry]:
         t = transfers
         q = select(*(t.c[c] for c in JOURNAL_COLUMNS), t.c.seq).where(
-            (t.c.debit_account_id == account_id) | (t.c.credit_account_id == account_id))
+            (t.c.debit_account_id == account_id) | (t.c.credit_account_id == account_id)
+        )
         if before_seq is not None:
             q = q.where(t.c.seq < before_seq)
         rows = self.conn.execute(q.order_by(t.c.seq.desc()).limit(limit))
@@ -179,18 +199,35 @@ class SqlJournal:
     def _entry_typed(self, r: Sequence[Any]) -> JournalEntry:
         """An entry from a SQLAlchemy-typed row (UUIDs already converted)."""
         return JournalEntry(
-            id=r[0], kind=_KIND[r[1]], debit_account_id=r[2], credit_account_id=r[3],
-            amount_minor=r[4], currency=r[5], code=r[6], channel=r[7], reference=r[8],
-            pending_id=r[9], reversal_of=r[10], timeout_s=r[11], expires_at_us=r[12],
-            created_at_us=r[13], pending_status=_PENDING[r[14]] if r[14] else None, seq=r[15],
+            id=r[0],
+            kind=_KIND[r[1]],
+            debit_account_id=r[2],
+            credit_account_id=r[3],
+            amount_minor=r[4],
+            currency=r[5],
+            code=r[6],
+            channel=r[7],
+            reference=r[8],
+            pending_id=r[9],
+            reversal_of=r[10],
+            timeout_s=r[11],
+            expires_at_us=r[12],
+            created_at_us=r[13],
+            pending_status=_PENDING[r[14]] if r[14] else None,
+            seq=r[15],
         )
 
-    def due_pending(self, now_us: int, limit: int) -> tuple[list[JournalEntry],
-                                                            dict[int, LedgerAccount]]:
+    def due_pending(
+        self, now_us: int, limit: int
+    ) -> tuple[list[JournalEntry], dict[int, LedgerAccount]]:
         t = transfers
-        q = (select(*(t.c[c] for c in JOURNAL_COLUMNS), t.c.seq)
-             .where(t.c.pending_status == PendingStatus.PENDING.value)
-             .where(t.c.expires_at_us <= now_us).order_by(t.c.seq).limit(limit))
+        q = (
+            select(*(t.c[c] for c in JOURNAL_COLUMNS), t.c.seq)
+            .where(t.c.pending_status == PendingStatus.PENDING.value)
+            .where(t.c.expires_at_us <= now_us)
+            .order_by(t.c.seq)
+            .limit(limit)
+        )
         if self.pg:
             q = q.with_for_update(skip_locked=True)
         due = [self._entry_typed(r) for r in self.conn.execute(q)]
@@ -207,12 +244,13 @@ class SqlJournal:
             if outcome.changed_accounts:
                 self._update_accounts(outcome.changed_accounts)
         except Exception as exc:
-            if _lost_a_race(exc):
+            if lost_a_race(exc):
                 raise ConcurrencyConflict(str(exc)) from exc
             raise
 
-    def save_expired(self, entries: Sequence[JournalEntry],
-                     accounts: Sequence[LedgerAccount]) -> None:
+    def save_expired(
+        self, entries: Sequence[JournalEntry], accounts: Sequence[LedgerAccount]
+    ) -> None:
         if entries:
             self._set_pending_status(entries)
             self._update_accounts(sorted(accounts, key=lambda a: a.id))
@@ -229,16 +267,29 @@ class SqlJournal:
         add = values.extend
         for e in entries:
             pending_id, reversal, status = e.pending_id, e.reversal_of, e.pending_status
-            add((e.id.hex, e.kind._value_, e.debit_account_id, e.credit_account_id,
-                 e.amount_minor, e.currency, e.code, e.channel, e.reference,
-                 None if pending_id is None else pending_id.hex,
-                 None if reversal is None else reversal.hex,
-                 e.timeout_s, e.expires_at_us, e.created_at_us,
-                 None if status is None else status._value_))
+            add(
+                (
+                    e.id.hex,
+                    e.kind._value_,
+                    e.debit_account_id,
+                    e.credit_account_id,
+                    e.amount_minor,
+                    e.currency,
+                    e.code,
+                    e.channel,
+                    e.reference,
+                    None if pending_id is None else pending_id.hex,
+                    None if reversal is None else reversal.hex,
+                    e.timeout_s,
+                    e.expires_at_us,
+                    e.created_at_us,
+                    None if status is None else status._value_,
+                )
+            )
         self._sqlite_rows(_sqlite_insert_sql, _NCOLS, values)
 
     def _pg_copy_entries(self, entries: Sequence[JournalEntry]) -> None:
-        with _driver_errors(_PG_COPY), self._raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
+        with driver_errors(_PG_COPY), self._raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
             copy.set_types(_PG_COPY_TYPES)
             write = copy.write_row
             for e in entries:
@@ -250,10 +301,14 @@ class SqlJournal:
             self._pg(
                 "UPDATE transfers AS t SET pending_status = v.status"
                 " FROM unnest(%s::uuid[], %s::text[]) AS v(id, status) WHERE t.id = v.id",
-                (_pg_uuids(e.id for e in entries), statuses), fetch=False)
+                (pg_uuids(e.id for e in entries), statuses),
+                fetch=False,
+            )
             return
-        self._sqlite_many("UPDATE transfers SET pending_status = ? WHERE id = ?",
-                          [(s, e.id.hex) for s, e in zip(statuses, entries, strict=True)])
+        self._sqlite_many(
+            "UPDATE transfers SET pending_status = ? WHERE id = ?",
+            [(s, e.id.hex) for s, e in zip(statuses, entries, strict=True)],
+        )
 
     def _update_accounts(self, changed: Sequence[LedgerAccount]) -> None:
         if self.pg:
@@ -263,8 +318,11 @@ class SqlJournal:
             self._sqlite_many(
                 "UPDATE accounts SET debits_pending = ?, debits_posted = ?,"
                 " credits_pending = ?, credits_posted = ? WHERE id = ?",
-                [(a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted,
-                  a.id) for a in changed])
+                [
+                    (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.id)
+                    for a in changed
+                ],
+            )
             return
         values: list[int] = []
         add = values.extend
@@ -278,27 +336,26 @@ class SqlJournal:
         read when locked) rather than through the index; a row that has moved since (this
         unit of work changed it another way) is caught by the count, and then every row is
         written again by id."""
-        ids, dp, dd, cp, cc = [], [], [], [], []
-        for a in changed:
-            ids.append(a.id)
-            dp.append(a.debits_pending)
-            dd.append(a.debits_posted)
-            cp.append(a.credits_pending)
-            cc.append(a.credits_posted)
-        counters = tuple(_pg_ints(column) for column in (ids, dp, dd, cp, cc))
+        ids = [a.id for a in changed]
+        counters = (
+            pg_ints(ids),
+            pg_ints([a.debits_pending for a in changed]),
+            pg_ints([a.debits_posted for a in changed]),
+            pg_ints([a.credits_pending for a in changed]),
+            pg_ints([a.credits_posted for a in changed]),
+        )
         ctids, self._ctids = self._ctids, {}  # an update moves a row: read again to reuse
         if ctids and all(i in ctids for i in ids):
-            tids = "{" + ",".join([f'"{ctids[i]}"' for i in ids]) + "}"
-            with _driver_errors(_PG_UPDATE_ACCOUNTS_BY_CTID):
-                updated = self._raw.execute(_PG_UPDATE_ACCOUNTS_BY_CTID,
-                                            (tids, *counters)).rowcount
+            tids = '{"' + '","'.join([ctids[i] for i in ids]) + '"}'
+            with driver_errors(_PG_UPDATE_ACCOUNTS_BY_CTID):
+                updated = self._raw.execute(_PG_UPDATE_ACCOUNTS_BY_CTID, (tids, *counters)).rowcount
             if updated == len(ids):
                 return
         self._pg(_PG_UPDATE_ACCOUNTS, counters, fetch=False)
 
     # -- driver access ----------------------------------------------------------
     def _pg(self, sql: str, params: tuple[Any, ...], fetch: bool = True) -> list[Any]:
-        with _driver_errors(sql):
+        with driver_errors(sql):
             cur = self._raw.execute(sql, params)
             return cur.fetchall() if fetch else []
 
@@ -306,25 +363,25 @@ class SqlJournal:
         """Rows of ``sql`` (with ``IN ({})``) for every key, a chunk of keys at a time."""
         raw = self._raw
         out: list[Any] = []
-        largest = _largest_chunk(raw, 1, SQLITE_MAX_KEYS)
-        with _driver_errors(sql):
-            for start, size in _chunks(len(keys), largest):
-                out.extend(raw.execute(sql.format(_marks(size)),
-                                       keys[start:start + size]).fetchall())
+        largest = largest_chunk(raw, 1, SQLITE_MAX_KEYS)
+        with driver_errors(sql):
+            for start, size in chunks(len(keys), largest):
+                out.extend(
+                    raw.execute(sql.format(marks(size)), keys[start : start + size]).fetchall()
+                )
         return out
 
-    def _sqlite_rows(self, make_sql: Callable[[int], str], width: int,
-                     values: list[Any]) -> None:
+    def _sqlite_rows(self, make_sql: Callable[[int], str], width: int, values: list[Any]) -> None:
         """Run ``make_sql(n)`` over ``values``, ``width`` values a row, ``n`` rows at once."""
         raw = self._raw
-        largest = _largest_chunk(raw, width, SQLITE_MAX_CHUNK)
-        with _driver_errors(make_sql(1)):
-            for start, size in _chunks(len(values) // width, largest):
-                raw.execute(make_sql(size), values[start * width:(start + size) * width])
+        largest = largest_chunk(raw, width, SQLITE_MAX_CHUNK)
+        with driver_errors(make_sql(1)):
+            for start, size in chunks(len(values) // width, largest):
+                raw.execute(make_sql(size), values[start * width : (start + size) * width])
 
     def _sqlite_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
-            with _driver_errors(sql):
+            with driver_errors(sql):
                 self._raw.executemany(sql, rows)
 
 
@@ -332,8 +389,9 @@ def _ledger_accounts(rows: Iterable[Sequence[Any]]) -> dict[int, LedgerAccount]:
     """Accounts from rows of ``_ACCOUNT_COLS``."""
     status = _STATUS
     return {
-        r[0]: LedgerAccount(r[0], r[1], status[r[2]], bool(r[3]), bool(r[4]), r[5], r[6],
-                            r[7], r[8], r[9])
+        r[0]: LedgerAccount(
+            r[0], r[1], status[r[2]], bool(r[3]), bool(r[4]), r[5], r[6], r[7], r[8], r[9]
+        )
         for r in rows
     }
 
@@ -341,48 +399,28 @@ def _ledger_accounts(rows: Iterable[Sequence[Any]]) -> dict[int, LedgerAccount]:
 def _pg_row(e: JournalEntry) -> tuple[Any, ...]:
     """An entry as PostgreSQL takes it, in JOURNAL_COLUMNS order."""
     status = e.pending_status
-    return (e.id, e.kind._value_, e.debit_account_id, e.credit_account_id, e.amount_minor,
-            e.currency, e.code, e.channel, e.reference, e.pending_id, e.reversal_of,
-            e.timeout_s, e.expires_at_us, e.created_at_us,
-            None if status is None else status._value_)
-
-
-def _pg_ints(values: Iterable[int]) -> str:
-    """A PostgreSQL array literal of integers."""
-    return "{" + ",".join(map(str, values)) + "}"
-
-
-def _pg_uuids(values: Iterable[UUID]) -> str:
-    """A PostgreSQL array literal of UUIDs (32 hex digits each)."""
-    return "{" + ",".join([u.hex for u in values]) + "}"
-
-
-def _largest_chunk(raw: sqlite3.Connection, width: int, cap: int) -> int:
-    """The largest power of two no greater than ``cap`` whose rows fit the driver's limit
-    on bound parameters."""
-    fits = min(cap, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
-    return 1 << (fits.bit_length() - 1)
-
-
-def _chunks(n: int, largest: int) -> Iterator[tuple[int, int]]:
-    """Split ``n`` items into (start, size) pieces whose sizes are powers of two, largest
-    first, so that only a few distinct statements are ever prepared."""
-    start, size = 0, largest
-    while start < n:
-        while size > n - start:
-            size >>= 1
-        yield start, size
-        start += size
-
-
-@cache
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
+    return (
+        e.id,
+        e.kind._value_,
+        e.debit_account_id,
+        e.credit_account_id,
+        e.amount_minor,
+        e.currency,
+        e.code,
+        e.channel,
+        e.reference,
+        e.pending_id,
+        e.reversal_of,
+        e.timeout_s,
+        e.expires_at_us,
+        e.created_at_us,
+        None if status is None else status._value_,
+    )
 
 
 @cache
 def _sqlite_insert_sql(rows: int) -> str:
-    row = "(" + _marks(_NCOLS) + ")"
+    row = "(" + marks(_NCOLS) + ")"
     return f"INSERT INTO transfers ({_COLS}) VALUES " + ",".join([row] * rows)  # noqa: S608
 
 
@@ -394,28 +432,3 @@ def _sqlite_update_accounts_sql(rows: int) -> str:
         " credits_pending = v.column4, credits_posted = v.column5"
         f" FROM (VALUES {values}) AS v WHERE accounts.id = v.column1"
     )
-
-
-@contextmanager
-def _driver_errors(sql: str) -> Iterator[None]:
-    """Raise the driver's errors as SQLAlchemy's (``IntegrityError`` and so on), as they
-    would be had the statement gone through SQLAlchemy."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
-    except Exception as exc:
-        import psycopg  # only ever raised when PostgreSQL is in use
-
-        if isinstance(exc, psycopg.Error):
-            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
-        raise
-
-
-def _lost_a_race(exc: Exception) -> bool:
-    """A unique key taken by a concurrent writer, a serialization failure or a deadlock."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    state = getattr(orig, "sqlstate", None)
-    if state is not None:
-        return state in _RETRYABLE_SQLSTATES
-    return isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(orig)

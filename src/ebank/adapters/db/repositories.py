@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ebank.adapters.db import tables as t
+from ebank.adapters.db.driver import is_unique_violation
 from ebank.domain.accounts import Account, AccountStatus, Balances, GlKind, product
 from ebank.domain.branches import Branch, BranchKind
 from ebank.domain.customers import Customer, CustomerKind, IdType, Tier
@@ -25,8 +26,7 @@ def _taken_means(error: type[DomainError], what: str) -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
-        state = getattr(exc.orig, "sqlstate", None)
-        if state == "23505" or "UNIQUE constraint failed" in str(exc.orig):
+        if is_unique_violation(exc):
             raise error(f"{what} already exists") from exc
         raise
 

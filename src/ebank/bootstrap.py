@@ -38,5 +38,6 @@ def build(
         ids=ids or TimeOrderedIds(),
         auditor=lambda: SqlLedgerAuditor(engine),
         reports=lambda: SqlBankReports(engine),
+        reader=lambda: SqlUnitOfWork(engine, read_only=True),
     )
     return Bank(settings=settings, engine=engine, ctx=ctx)

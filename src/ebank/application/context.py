@@ -19,3 +19,9 @@ class Context:
     ids: IdGenerator
     auditor: Callable[[], LedgerAuditor]
     reports: Callable[[], BankReports] | None = None
+    # A unit of work for reading only: on SQLite it does not take the write lock.
+    reader: Callable[[], UnitOfWork] | None = None
+
+    def read(self) -> UnitOfWork:
+        """A unit of work for lookups that change nothing."""
+        return (self.reader or self.uow)()

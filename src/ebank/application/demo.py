@@ -289,7 +289,7 @@ class _Business:
         return results
 
     def fund_vaults(self) -> None:
-        with self.ctx.uow() as uow:
+        with self.ctx.read() as uow:
             capital = uow.accounts.gl_account(HEAD_OFFICE[0], GlKind.CAPITAL, "CNY")
             usd_capital = uow.accounts.gl_account(HEAD_OFFICE[0], GlKind.CAPITAL, "USD")
             usd_cash = uow.accounts.gl_account(HEAD_OFFICE[0], GlKind.CASH, "USD")

@@ -58,7 +58,7 @@ def post_one(ctx: Context, transfer: Transfer) -> JournalEntry:
     result = outcome.results[0]
     if result is not Result.OK:
         raise TransferRefused(result.value)
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         entry = uow.journal.entry(transfer.id)
     assert entry is not None
     return entry
@@ -97,7 +97,7 @@ def transfer(
     code: int = TxCode.TRANSFER,
 ) -> Posted:
     """Move ``amount`` between two accounts named by their numbers."""
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         debit = _account(uow, from_number)
         credit = _account(uow, to_number)
     entry = post_one(
@@ -126,7 +126,7 @@ def cash_deposit(
     reference: str = "",
 ) -> Posted:
     """Cash paid in at a branch counter: debit the branch's cash, credit the account."""
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         cash = _cash_account(uow, branch_code, amount.currency.code)
         account = _account(uow, account_number)
     entry = post_one(
@@ -155,7 +155,7 @@ def cash_withdrawal(
     reference: str = "",
 ) -> Posted:
     """Cash paid out at a branch counter: debit the account, credit the branch's cash."""
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         cash = _cash_account(uow, branch_code, amount.currency.code)
         account = _account(uow, account_number)
     entry = post_one(
@@ -184,7 +184,7 @@ def reverse(
     reference: str = "",
 ) -> JournalEntry:
     """Post the transfer that reverses ``original_id`` (in whole or in part)."""
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         original = uow.journal.entry(original_id)
     if original is None:
         raise TransferNotFound(f"no transfer {original_id}")
@@ -234,7 +234,7 @@ def place_hold(
     code: int = TxCode.HOLD,
 ) -> Posted:
     """Reserve ``amount`` on ``from_number`` for ``to_number`` (a pending transfer)."""
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         debit = _account(uow, from_number)
         credit = _account(uow, to_number)
     entry = post_one(
@@ -266,7 +266,7 @@ def resolve_hold(
     reference: str = "",
 ) -> JournalEntry:
     """Capture a hold (all of it, or ``amount_minor``; the rest is released) or void it."""
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         pending = uow.journal.entry(pending_id)
     if pending is None:
         raise TransferNotFound(f"no transfer {pending_id}")

@@ -37,7 +37,7 @@ class AccountView:
 
 
 def account_view(ctx: Context, number: str) -> AccountView:
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         account = uow.accounts.by_number(number)
         if account is None:
             raise AccountNotFound(f"no account {number}")
@@ -56,7 +56,7 @@ def history(
 ) -> HistoryPage:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page size must be 1 to {MAX_PAGE_SIZE}")
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         account = uow.accounts.by_number(number)
         if account is None:
             raise AccountNotFound(f"no account {number}")

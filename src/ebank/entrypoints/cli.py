@@ -159,7 +159,7 @@ def branch_add(
 @branch_app.command("list")
 def branch_list() -> None:
     """List the branch tree."""
-    with _bank().ctx.uow() as uow:
+    with _bank().ctx.read() as uow:
         units = uow.branches.all()
     table = Table("code", "kind", "name", "parent")
     for b in units:
@@ -188,7 +188,7 @@ def customer_add(
 @refusals
 def customer_show(number: str) -> None:
     """Show a customer and their accounts."""
-    with _bank().ctx.uow() as uow:
+    with _bank().ctx.read() as uow:
         c = uow.customers.by_number(number)
         if c is None:
             raise CustomerNotFound(f"no customer {number}")
@@ -393,7 +393,7 @@ def hold_capture(hold_id: str, amount: Annotated[str | None, typer.Option()] = N
     assert pending is not None
     minor = 0
     if amount is not None:
-        with ctx.uow() as uow:
+        with ctx.read() as uow:
             entry = uow.journal.entry(pending)
         minor = _money(amount, entry.currency if entry else "CNY").minor
     e = ledger.resolve_hold(ctx, pending, capture=True, amount_minor=minor)
@@ -419,7 +419,7 @@ def reverse(transfer_id: str, amount: Annotated[str | None, typer.Option()] = No
     assert original is not None
     minor = 0
     if amount is not None:
-        with ctx.uow() as uow:
+        with ctx.read() as uow:
             entry = uow.journal.entry(original)
         minor = _money(amount, entry.currency if entry else "CNY").minor
     e = ledger.reverse(ctx, original, amount_minor=minor)
@@ -484,7 +484,7 @@ def demo_command(
     """Build the demo bank: head office, 9 county sub-branches, 43 outlets, customers,
     accounts and a few months of transactions."""
     bank = _bank()
-    with bank.ctx.uow() as uow:
+    with bank.ctx.read() as uow:
         has_branches = bool(uow.branches.all())
     if has_branches:
         if if_empty:

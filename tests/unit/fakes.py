@@ -113,6 +113,18 @@ class FakeCustomers:
             None,
         )
 
+    def many(self, customer_ids: Sequence[int]) -> list[Customer]:
+        return [
+            self.state.customers[i] for i in sorted(set(customer_ids) & self.state.customers.keys())
+        ]
+
+    def by_identities(self, identities: Sequence[tuple[str, str]]) -> list[Customer]:
+        wanted = set(identities)
+        return sorted(
+            (c for c in self.state.customers.values() if (c.id_type.value, c.id_number) in wanted),
+            key=lambda c: c.id,
+        )
+
     def add(self, customer: Customer, now_us: int) -> None:
         self.add_many([customer], now_us)
 
@@ -157,6 +169,9 @@ class FakeAccounts:
             account.overdraft_limit_minor,
         )
 
+    def balances_many(self, account_ids: Sequence[int]) -> dict[int, Balances]:
+        return {i: self.balances(i) for i in set(account_ids) if i in self.state.accounts}
+
     def add(self, account: Account) -> None:
         self.add_many([account])
 
@@ -184,6 +199,13 @@ class FakeAccounts:
     def for_customer(self, customer_id: int) -> list[Account]:
         return sorted(
             (a for a in self.state.accounts.values() if a.customer_id == customer_id),
+            key=lambda a: a.id,
+        )
+
+    def for_customers(self, customer_ids: Sequence[int]) -> list[Account]:
+        wanted = set(customer_ids)
+        return sorted(
+            (a for a in self.state.accounts.values() if a.customer_id in wanted),
             key=lambda a: a.id,
         )
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,14 @@ from ebank.domain.customers import Customer, CustomerKind, IdType, Tier
 from ebank.domain.errors import AccountExists, BranchExists, CustomerExists, DomainError
 
 INSERT_CHUNK = 500
+READ_CHUNK = 1000  # keys per IN (...): well inside SQLite's limit on bound parameters
+
+K = TypeVar("K")
+
+
+def _chunks(keys: Sequence[K]) -> Iterator[Sequence[K]]:
+    for i in range(0, len(keys), READ_CHUNK):
+        yield keys[i : i + READ_CHUNK]
 
 
 @contextmanager
@@ -87,6 +96,29 @@ class SqlCustomers:
         row = self.conn.execute(select(t.customers).where(where)).first()
         return _customer(row) if row else None
 
+    def many(self, customer_ids: Sequence[int]) -> list[Customer]:
+        found: list[Customer] = []
+        for chunk in _chunks(sorted(set(customer_ids))):
+            found += self._all(t.customers.c.id.in_(chunk))
+        return found  # the chunks are in id order, and so is each chunk's result
+
+    def by_identities(self, identities: Sequence[tuple[str, str]]) -> list[Customer]:
+        # One id_type at a time, so that each query uses the (id_type, id_number) key.
+        numbers: dict[str, set[str]] = defaultdict(set)
+        for id_type, id_number in identities:
+            numbers[id_type].add(id_number)
+        found: list[Customer] = []
+        for id_type, wanted in numbers.items():
+            for chunk in _chunks(sorted(wanted)):
+                found += self._all(
+                    (t.customers.c.id_type == id_type) & t.customers.c.id_number.in_(chunk)
+                )
+        return sorted(found, key=lambda c: c.id)
+
+    def _all(self, where: Any) -> list[Customer]:
+        rows = self.conn.execute(select(t.customers).where(where).order_by(t.customers.c.id))
+        return [_customer(r) for r in rows]
+
     def add(self, customer: Customer, now_us: int) -> None:
         self.add_many([customer], now_us)
 
@@ -156,6 +188,13 @@ class SqlAccounts:
         row = self.conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one()
         return balances_from_row(row)
 
+    def balances_many(self, account_ids: Sequence[int]) -> dict[int, Balances]:
+        found: dict[int, Balances] = {}
+        for chunk in _chunks(sorted(set(account_ids))):
+            rows = self.conn.execute(select(t.accounts).where(t.accounts.c.id.in_(chunk)))
+            found.update((r.id, balances_from_row(r)) for r in rows)
+        return found
+
     def add(self, account: Account) -> None:
         self.add_many([account])
 
@@ -195,6 +234,13 @@ class SqlAccounts:
             .order_by(t.accounts.c.id)
         )
         return [account_from_row(r) for r in rows]
+
+    def for_customers(self, customer_ids: Sequence[int]) -> list[Account]:
+        found: list[Account] = []
+        for chunk in _chunks(sorted(set(customer_ids))):
+            rows = self.conn.execute(select(t.accounts).where(t.accounts.c.customer_id.in_(chunk)))
+            found += (account_from_row(r) for r in rows)
+        return sorted(found, key=lambda a: a.id)
 
 
 def account_from_row(row: Row[Any]) -> Account:

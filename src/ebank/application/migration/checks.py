@@ -13,6 +13,7 @@ from ebank.application.migration.records import (
     IMPORT_PRODUCTS,
     IMPORT_STATUSES,
     MAX_LEGACY_ID_LENGTH,
+    READ_CHUNK,
     AccountRecord,
     CustomerRecord,
     ImportBatch,
@@ -102,6 +103,7 @@ def _check_customers(
     # Every customer's id comes from this serial: a block starting at 1 means the bank
     # has no customers yet, and no identity can clash with one (the first migration).
     bank_has_customers = first > 1
+    taken = _taken_identities(uow, batch) if bank_has_customers else {}
     out: dict[str, tuple[CustomerRecord, Customer | None]] = {}
     identities: dict[tuple[str, str], int] = {}
     for i, row in enumerate(batch.customers):
@@ -120,7 +122,7 @@ def _check_customers(
             )
         elif row.id_number:
             identities[identity] = row.line
-            existing = uow.customers.by_identity(*identity) if bank_has_customers else None
+            existing = taken.get(identity)
             if existing is not None:
                 found.append(
                     f"a customer with {identity[0]} {identity[1]} is already in the"
@@ -130,6 +132,16 @@ def _check_customers(
         if row.legacy_id not in out:
             out[row.legacy_id] = (row, None if found else customer)
     return out
+
+
+def _taken_identities(uow: UnitOfWork, batch: ImportBatch) -> dict[tuple[str, str], Customer]:
+    """The bank's customers who already hold an identity some row gives."""
+    wanted = list({(r.id_type.lower(), r.id_number) for r in batch.customers if r.id_number})
+    taken: dict[tuple[str, str], Customer] = {}
+    for start in range(0, len(wanted), READ_CHUNK):
+        for c in uow.customers.by_identities(wanted[start : start + READ_CHUNK]):
+            taken[(c.id_type.value, c.id_number)] = c
+    return taken
 
 
 def _build_customer(

@@ -9,6 +9,7 @@ from ebank.application.migration.checks import _Plan
 from ebank.application.migration.records import (
     MIGRATION_CHANNEL,
     READ_BACK_TICK,
+    READ_CHUNK,
     AccountLine,
     CustomerLine,
     ImportBatch,
@@ -35,14 +36,14 @@ def _read_back(
     opening-balance transfers, read back inside the import's transaction."""
     customers: dict[str, int] = defaultdict(int)
     stored: dict[int, Account] = {}
-    for n, (_, c) in enumerate(plan.customers):
-        if n % READ_BACK_TICK == 0:
-            progress("reading back", n, len(plan.customers))
-        again = uow.customers.get(c.id)
-        if again is not None:
+    ids = [c.id for _, c in plan.customers]
+    for start in range(0, len(ids), READ_BACK_TICK):
+        progress("reading back", start, len(ids))
+        found = uow.customers.many(ids[start : start + READ_BACK_TICK])
+        for again in found:
             customers[again.branch_code] += 1
-            stored.update((a.id, a) for a in uow.accounts.for_customer(c.id))
-    progress("reading back", len(plan.customers), len(plan.customers))
+        stored.update((a.id, a) for a in uow.accounts.for_customers([c.id for c in found]))
+    progress("reading back", len(ids), len(ids))
     counters: dict[int, tuple[int, int]] = {}
     entries: list[JournalEntry] = []
     transfers = [t for _, t in plan.openings]
@@ -53,11 +54,13 @@ def _read_back(
         counters.update(
             (a.id, (a.debits_posted, a.credits_posted)) for a in loaded.accounts.values()
         )
+    # Accounts with no opening balance: nothing loaded their counters above.
+    unloaded = [a.id for a in stored.values() if a.id not in counters]
+    for start in range(0, len(unloaded), READ_CHUNK):
+        balances = uow.accounts.balances_many(unloaded[start : start + READ_CHUNK])
+        counters.update((i, (b.debits_posted, b.credits_posted)) for i, b in balances.items())
     totals: dict[tuple[str, str], Totals] = defaultdict(Totals)
     for a in stored.values():
-        if a.id not in counters:  # no opening balance: nothing loaded it above
-            b = uow.accounts.balances(a.id)
-            counters[a.id] = (b.debits_posted, b.credits_posted)
         debits, credits = counters[a.id]
         _count_account(
             totals[(a.branch_code, a.currency)], a.normal_side, a.status, credits - debits

@@ -18,7 +18,8 @@ OPENING_REFERENCE = "opening balance "  # + the legacy account number
 MAX_LEGACY_ID_LENGTH = MAX_REFERENCE_LENGTH - len(OPENING_REFERENCE)
 IMPORT_PRODUCTS = ("SAV", "CUR", "LOAN")
 IMPORT_STATUSES = (AccountStatus.ACTIVE, AccountStatus.FROZEN, AccountStatus.DORMANT)
-READ_BACK_TICK = 1000  # customers read back between progress reports
+READ_CHUNK = 1000  # keys per bulk read: customers, identities, balances
+READ_BACK_TICK = READ_CHUNK  # customers read back (one chunk) between progress reports
 # Told (stage, done, total) as a long import goes: "checking", "posting", "reading back".
 Progress = Callable[[str, int, int], None]
 

@@ -85,6 +85,38 @@ def _cash_account(uow: UnitOfWork, branch_code: str, currency: str) -> Account:
     return cash
 
 
+def _move(
+    ctx: Context,
+    debit: Account,
+    credit: Account,
+    amount: Money,
+    transfer_id: UUID | None,
+    *,
+    code: int,
+    channel: str,
+    reference: str,
+    kind: TransferKind = TransferKind.POSTING,
+    timeout_s: int = 0,
+) -> Posted:
+    """Post ``amount`` from ``debit`` to ``credit`` as a batch of one."""
+    entry = post_one(
+        ctx,
+        Transfer(
+            id=transfer_id or ctx.ids.new_id(),
+            debit_account_id=debit.id,
+            credit_account_id=credit.id,
+            amount_minor=amount.minor,
+            currency=amount.currency.code,
+            kind=kind,
+            timeout_s=timeout_s,
+            code=code,
+            channel=channel,
+            reference=reference,
+        ),
+    )
+    return Posted(entry, debit, credit)
+
+
 def transfer(
     ctx: Context,
     from_number: str,
@@ -100,20 +132,9 @@ def transfer(
     with ctx.read() as uow:
         debit = _account(uow, from_number)
         credit = _account(uow, to_number)
-    entry = post_one(
-        ctx,
-        Transfer(
-            id=transfer_id or ctx.ids.new_id(),
-            debit_account_id=debit.id,
-            credit_account_id=credit.id,
-            amount_minor=amount.minor,
-            currency=amount.currency.code,
-            code=code,
-            channel=channel,
-            reference=reference,
-        ),
+    return _move(
+        ctx, debit, credit, amount, transfer_id, code=code, channel=channel, reference=reference
     )
-    return Posted(entry, debit, credit)
 
 
 def cash_deposit(
@@ -129,20 +150,16 @@ def cash_deposit(
     with ctx.read() as uow:
         cash = _cash_account(uow, branch_code, amount.currency.code)
         account = _account(uow, account_number)
-    entry = post_one(
+    return _move(
         ctx,
-        Transfer(
-            id=transfer_id or ctx.ids.new_id(),
-            debit_account_id=cash.id,
-            credit_account_id=account.id,
-            amount_minor=amount.minor,
-            currency=amount.currency.code,
-            code=TxCode.CASH_DEPOSIT,
-            channel="branch",
-            reference=reference or f"cash deposit at {branch_code}",
-        ),
+        cash,
+        account,
+        amount,
+        transfer_id,
+        code=TxCode.CASH_DEPOSIT,
+        channel="branch",
+        reference=reference or f"cash deposit at {branch_code}",
     )
-    return Posted(entry, cash, account)
 
 
 def cash_withdrawal(
@@ -158,20 +175,16 @@ def cash_withdrawal(
     with ctx.read() as uow:
         cash = _cash_account(uow, branch_code, amount.currency.code)
         account = _account(uow, account_number)
-    entry = post_one(
+    return _move(
         ctx,
-        Transfer(
-            id=transfer_id or ctx.ids.new_id(),
-            debit_account_id=account.id,
-            credit_account_id=cash.id,
-            amount_minor=amount.minor,
-            currency=amount.currency.code,
-            code=TxCode.CASH_WITHDRAWAL,
-            channel="branch",
-            reference=reference or f"cash withdrawal at {branch_code}",
-        ),
+        account,
+        cash,
+        amount,
+        transfer_id,
+        code=TxCode.CASH_WITHDRAWAL,
+        channel="branch",
+        reference=reference or f"cash withdrawal at {branch_code}",
     )
-    return Posted(entry, account, cash)
 
 
 def reverse(
@@ -237,22 +250,18 @@ def place_hold(
     with ctx.read() as uow:
         debit = _account(uow, from_number)
         credit = _account(uow, to_number)
-    entry = post_one(
+    return _move(
         ctx,
-        Transfer(
-            id=transfer_id or ctx.ids.new_id(),
-            debit_account_id=debit.id,
-            credit_account_id=credit.id,
-            amount_minor=amount.minor,
-            currency=amount.currency.code,
-            kind=TransferKind.PENDING,
-            timeout_s=timeout_s,
-            code=code,
-            channel=channel,
-            reference=reference,
-        ),
+        debit,
+        credit,
+        amount,
+        transfer_id,
+        code=code,
+        channel=channel,
+        reference=reference,
+        kind=TransferKind.PENDING,
+        timeout_s=timeout_s,
     )
-    return Posted(entry, debit, credit)
 
 
 def resolve_hold(

@@ -22,12 +22,13 @@ from rich.table import Table
 from ebank.adapters.clock import BANK_TIMEZONE
 from ebank.adapters.db.engine import schema_revision, upgrade
 from ebank.application import banking, demo, ledger, queries, verify
+from ebank.application.context import Context
 from ebank.bootstrap import Bank, build
 from ebank.domain.accounts import AccountStatus, Balances
 from ebank.domain.branches import BranchKind
 from ebank.domain.codes import TxCode
 from ebank.domain.customers import CustomerKind, IdType, Tier
-from ebank.domain.errors import CustomerNotFound, DomainError, InvalidInput
+from ebank.domain.errors import CustomerNotFound, DomainError, InvalidInput, TransferNotFound
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.transfers import JournalEntry
 from ebank.entrypoints.cli_import import import_command
@@ -344,6 +345,23 @@ def _uuid(text: str | None) -> UUID | None:
         raise InvalidInput(f"not a transfer id: {text!r}") from None
 
 
+def _transfer_id(text: str) -> UUID:
+    found = _uuid(text)
+    assert found is not None
+    return found
+
+
+def _part_of(ctx: Context, transfer_id: UUID, amount: str | None) -> int:
+    """``--amount`` in the minor units of the transfer's currency; 0 (all of it) if absent."""
+    if amount is None:
+        return 0
+    with ctx.read() as uow:
+        entry = uow.journal.entry(transfer_id)
+    if entry is None:
+        raise TransferNotFound(f"no transfer {transfer_id}")
+    return _money(amount, entry.currency).minor
+
+
 @app.command("transfer")
 @refusals
 def transfer(
@@ -389,13 +407,8 @@ def hold_place(
 def hold_capture(hold_id: str, amount: Annotated[str | None, typer.Option()] = None) -> None:
     """Post a hold: all of it, or --amount of it (the rest is released)."""
     ctx = _bank().ctx
-    pending = _uuid(hold_id)
-    assert pending is not None
-    minor = 0
-    if amount is not None:
-        with ctx.read() as uow:
-            entry = uow.journal.entry(pending)
-        minor = _money(amount, entry.currency if entry else "CNY").minor
+    pending = _transfer_id(hold_id)
+    minor = _part_of(ctx, pending, amount)
     e = ledger.resolve_hold(ctx, pending, capture=True, amount_minor=minor)
     out.print(f"[green]captured[/green] {_fmt(e.amount_minor, e.currency)} {e.currency}")
 
@@ -404,9 +417,7 @@ def hold_capture(hold_id: str, amount: Annotated[str | None, typer.Option()] = N
 @refusals
 def hold_void(hold_id: str) -> None:
     """Release a hold."""
-    pending = _uuid(hold_id)
-    assert pending is not None
-    ledger.resolve_hold(_bank().ctx, pending, capture=False)
+    ledger.resolve_hold(_bank().ctx, _transfer_id(hold_id), capture=False)
     out.print("[green]released[/green]")
 
 
@@ -415,14 +426,8 @@ def hold_void(hold_id: str) -> None:
 def reverse(transfer_id: str, amount: Annotated[str | None, typer.Option()] = None) -> None:
     """Reverse a posted transfer (all of it, or --amount of it)."""
     ctx = _bank().ctx
-    original = _uuid(transfer_id)
-    assert original is not None
-    minor = 0
-    if amount is not None:
-        with ctx.read() as uow:
-            entry = uow.journal.entry(original)
-        minor = _money(amount, entry.currency if entry else "CNY").minor
-    e = ledger.reverse(ctx, original, amount_minor=minor)
+    original = _transfer_id(transfer_id)
+    e = ledger.reverse(ctx, original, amount_minor=_part_of(ctx, original, amount))
     out.print(f"[green]reversed[/green] by {e.id}: {_fmt(e.amount_minor, e.currency)}")
 
 

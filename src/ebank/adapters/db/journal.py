@@ -162,25 +162,8 @@ class SqlJournal:
         return UUID(hex=value)
 
     def _entry(self, r: Sequence[Any]) -> JournalEntry:
-        as_uuid = self._as_uuid
-        return JournalEntry(
-            id=as_uuid(r[0]),
-            kind=_KIND[r[1]],
-            debit_account_id=r[2],
-            credit_account_id=r[3],
-            amount_minor=r[4],
-            currency=r[5],
-            code=r[6],
-            channel=r[7],
-            reference=r[8],
-            pending_id=as_uuid(r[9]),
-            reversal_of=as_uuid(r[10]),
-            timeout_s=r[11],
-            expires_at_us=r[12],
-            created_at_us=r[13],
-            pending_status=_PENDING[r[14]] if r[14] else None,
-            seq=r[15],
-        )
+        """An entry from a driver row (UUIDs as the driver returns them)."""
+        return _journal_entry(r, self._as_uuid)
 
     def entry(self, transfer_id: UUID) -> JournalEntry | None:
         found = self._entries({transfer_id})
@@ -198,24 +181,7 @@ class SqlJournal:
 
     def _entry_typed(self, r: Sequence[Any]) -> JournalEntry:
         """An entry from a SQLAlchemy-typed row (UUIDs already converted)."""
-        return JournalEntry(
-            id=r[0],
-            kind=_KIND[r[1]],
-            debit_account_id=r[2],
-            credit_account_id=r[3],
-            amount_minor=r[4],
-            currency=r[5],
-            code=r[6],
-            channel=r[7],
-            reference=r[8],
-            pending_id=r[9],
-            reversal_of=r[10],
-            timeout_s=r[11],
-            expires_at_us=r[12],
-            created_at_us=r[13],
-            pending_status=_PENDING[r[14]] if r[14] else None,
-            seq=r[15],
-        )
+        return _journal_entry(r, _same)
 
     def due_pending(
         self, now_us: int, limit: int
@@ -431,4 +397,30 @@ def _sqlite_update_accounts_sql(rows: int) -> str:
         "UPDATE accounts SET debits_pending = v.column2, debits_posted = v.column3,"  # noqa: S608
         " credits_pending = v.column4, credits_posted = v.column5"
         f" FROM (VALUES {values}) AS v WHERE accounts.id = v.column1"
+    )
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _journal_entry(r: Sequence[Any], as_uuid: Callable[[Any], Any]) -> JournalEntry:
+    """An entry from a row of ``JOURNAL_COLUMNS`` and ``seq``."""
+    return JournalEntry(
+        id=as_uuid(r[0]),
+        kind=_KIND[r[1]],
+        debit_account_id=r[2],
+        credit_account_id=r[3],
+        amount_minor=r[4],
+        currency=r[5],
+        code=r[6],
+        channel=r[7],
+        reference=r[8],
+        pending_id=as_uuid(r[9]),
+        reversal_of=as_uuid(r[10]),
+        timeout_s=r[11],
+        expires_at_us=r[12],
+        created_at_us=r[13],
+        pending_status=_PENDING[r[14]] if r[14] else None,
+        seq=r[15],
     )

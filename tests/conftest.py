@@ -18,7 +18,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ebank.adapters.clock import FixedClock
+import ebank.adapters.db.tables_access  # noqa: F401  (registers its tables)
 from ebank.adapters.db.engine import make_engine, normalise_url, upgrade
+from ebank.adapters.db.tables import metadata
 from ebank.bootstrap import Bank, build
 from ebank.config import Settings
 
@@ -79,13 +81,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# Tables the migrations fill with starting values: emptied and refilled between tests.
+SEEDED_TABLES = ("sequences", "audit_head", "transaction_limits", "dual_control_rules")
+_seed_rows: dict[str, list[dict[str, object]]] = {}
+
+
 def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(
-            text("TRUNCATE transfers, accounts, customers, branches RESTART IDENTITY CASCADE")
-        )
-        conn.execute(text("UPDATE sequences SET value = 0"))
+        if not _seed_rows:
+            for name in SEEDED_TABLES:
+                _seed_rows[name] = [
+                    dict(r._mapping) for r in conn.execute(metadata.tables[name].select())
+                ]
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for name, rows in _seed_rows.items():
+            if rows:
+                conn.execute(metadata.tables[name].insert(), rows)
     engine.dispose()
 
 

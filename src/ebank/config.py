@@ -8,6 +8,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ebank.db"
+# Development only: refused in production (check_for_production).
+DEV_SECRET_KEY = "ebank-development-secret-key-not-for-production"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -20,6 +22,26 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=8, ge=1, le=200)
 
+    # The Bank API
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    # Encrypts stored second-factor secrets; at least 32 characters.
+    secret_key: str = Field(default=DEV_SECRET_KEY, min_length=32)
+    access_token_ttl_s: int = Field(default=300, ge=30, le=3600)
+    refresh_token_ttl_s: int = Field(default=8 * 3600, ge=300, le=7 * 86400)
+    # Lockout: after this many failures in a row, locked for lockout_base_s, doubling
+    # with every further lockout up to lockout_max_s.
+    lockout_threshold: int = Field(default=5, ge=1, le=20)
+    lockout_base_s: int = Field(default=60, ge=1)
+    lockout_max_s: int = Field(default=86_400, ge=1)
+    # Rate limits, in the notation of the ``limits`` library ("120/minute").
+    rate_limit_per_address: str = "600/minute"
+    rate_limit_per_user: str = "300/minute"
+    # Payments above this amount (minor units) need a one-time code bound to them.
+    step_up_threshold_minor: int = Field(default=500_000, ge=0)
+    step_up_ttl_s: int = Field(default=300, ge=30, le=3600)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -31,3 +53,5 @@ class Settings(BaseSettings):
         """Refuse settings that only make sense on a developer's machine."""
         if self.environment == "prod" and self.database_url.startswith("sqlite:"):
             raise ValueError("production runs on PostgreSQL: set EBANK_DATABASE_URL")
+        if self.environment == "prod" and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError("production needs its own EBANK_SECRET_KEY")

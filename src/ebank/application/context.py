@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from ebank.application.ports import Clock, IdGenerator, LedgerAuditor, UnitOfWork
 
 if TYPE_CHECKING:
+    from ebank.application.ports_customers import DocumentRenderer
+    from ebank.application.ports_identity import SecurityServices
     from ebank.application.queries import BankReports
 
 
@@ -21,6 +23,10 @@ class Context:
     reports: Callable[[], BankReports] | None = None
     # A unit of work for reading only: on SQLite it does not take the write lock.
     reader: Callable[[], UnitOfWork] | None = None
+    # Password hashing, one-time codes, secret encryption (identity and channels).
+    security: SecurityServices | None = None
+    # Statement documents (PDF).
+    documents: DocumentRenderer | None = None
 
     def read(self) -> UnitOfWork:
         """A unit of work for lookups that change nothing."""

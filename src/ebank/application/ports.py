@@ -10,6 +10,14 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+from ebank.application.ports_controls import (
+    ApprovalStore,
+    ChallengeStore,
+    IdempotencyStore,
+    LimitStore,
+)
+from ebank.application.ports_customers import BeneficiaryStore
+from ebank.application.ports_identity import AuditStore, SessionStore, UserStore
 from ebank.domain.accounts import Account, AccountStatus, Balances, GlKind
 from ebank.domain.branches import Branch
 from ebank.domain.customers import Customer
@@ -154,6 +162,22 @@ class UnitOfWork(Protocol):
     def journal(self) -> JournalStore: ...
     @property
     def sequences(self) -> SequenceAllocator: ...
+    @property
+    def users(self) -> UserStore: ...
+    @property
+    def sessions(self) -> SessionStore: ...
+    @property
+    def audit(self) -> AuditStore: ...
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def limits(self) -> LimitStore: ...
+    @property
+    def approvals(self) -> ApprovalStore: ...
+    @property
+    def challenges(self) -> ChallengeStore: ...
+    @property
+    def beneficiaries(self) -> BeneficiaryStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

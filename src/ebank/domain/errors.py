@@ -84,3 +84,137 @@ class TransferRefused(DomainError):
         super().__init__(message or result)
         self.result = result
         self.code = result
+
+
+# --- identity, access and controls (the channels' shared services) -------------------
+
+
+class AuthenticationFailed(DomainError):
+    """Wrong username, password or one-time code: the answer never says which."""
+
+    code = "authentication_failed"
+
+
+class UserLocked(DomainError):
+    """Too many failures: locked until ``until_us``."""
+
+    code = "user_locked"
+
+    def __init__(self, until_us: int, message: str = "") -> None:
+        super().__init__(message or "too many failed attempts: try again later")
+        self.until_us = until_us
+
+
+class OtpInvalid(DomainError):
+    code = "otp_invalid"
+
+
+class OtpReplayed(OtpInvalid):
+    """A one-time code that was already used (or an older one)."""
+
+    code = "otp_replayed"
+
+
+class TotpNotEnrolled(DomainError):
+    code = "totp_not_enrolled"
+
+
+class TokenInvalid(DomainError):
+    """A missing, unknown, expired or revoked token."""
+
+    code = "token_invalid"
+
+
+class TokenExpired(TokenInvalid):
+    code = "token_expired"
+
+
+class TokenRevoked(TokenInvalid):
+    code = "token_revoked"
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this (never used to hide another customer's things:
+    those answer as not found)."""
+
+    code = "forbidden"
+
+
+class OutsideBranch(Forbidden):
+    code = "outside_branch"
+
+
+class WeakPassword(InvalidInput):
+    code = "weak_password"
+
+
+class UserExists(AlreadyExists):
+    code = "user_exists"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class StepUpRequired(DomainError):
+    """This payment needs a fresh one-time code bound to its amount and payee."""
+
+    code = "step_up_required"
+
+
+class ChallengeInvalid(DomainError):
+    """A step-up challenge that is unknown, used, expired or for another payment."""
+
+    code = "challenge_invalid"
+
+
+class LimitExceeded(DomainError):
+    """A transaction limit refused the payment; says which limit and what remains."""
+
+    code = "limit_exceeded"
+
+    def __init__(self, limit: str, remaining: int, currency: str, message: str = "") -> None:
+        super().__init__(message or f"{limit} exceeded: {remaining} remains")
+        self.limit = limit
+        self.remaining = remaining
+        self.currency = currency
+
+
+class IdempotencyKeyMissing(InvalidInput):
+    code = "idempotency_key_missing"
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same key with a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class ApprovalNotFound(NotFound):
+    code = "approval_not_found"
+
+
+class ApprovalNotPending(DomainError):
+    code = "approval_not_pending"
+
+
+class MakerCannotCheck(Forbidden):
+    """Dual control: the maker of a request never approves or rejects it."""
+
+    code = "maker_cannot_check"
+
+
+class BeneficiaryExists(AlreadyExists):
+    code = "beneficiary_exists"
+
+
+class BeneficiaryNotFound(NotFound):
+    code = "beneficiary_not_found"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after_s: int, message: str = "") -> None:
+        super().__init__(message or "too many requests")
+        self.retry_after_s = retry_after_s

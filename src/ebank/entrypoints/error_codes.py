@@ -99,6 +99,35 @@ _TABLE: dict[str, Answer] = {
     "account_status_conflict": Answer(409, "57", "not allowed in the account's present status"),
     "account_not_empty": Answer(409, "12", "the account must be empty to close"),
     "import_rejected": Answer(422, "30", "the import was refused; nothing was imported"),
+    # identity, access and controls
+    "authentication_failed": Answer(401, "55", "the login details are not right"),
+    "user_locked": Answer(423, "75", "locked after too many failed attempts: try later"),
+    "otp_invalid": Answer(401, "55", "the one-time code is not right"),
+    "otp_replayed": Answer(401, "55", "that one-time code was already used: wait for the next"),
+    "totp_not_enrolled": Answer(409, "57", "set up the authenticator app first"),
+    "token_invalid": Answer(401, "05", "not signed in"),
+    "token_expired": Answer(401, "05", "the session has expired: sign in again"),
+    "token_revoked": Answer(401, "05", "the session was ended: sign in again"),
+    "forbidden": Answer(403, "57", "not allowed for your role"),
+    "outside_branch": Answer(403, "57", "outside your branch"),
+    "weak_password": Answer(400, "30", "the password is too weak"),
+    "user_exists": Answer(409, "94", "the user name is taken"),
+    "user_not_found": Answer(404, "14", "no such user"),
+    "step_up_required": Answer(401, "55", "confirm this payment with a one-time code"),
+    "challenge_invalid": Answer(
+        422, "55", "the confirmation is unknown, used, expired or for another payment"
+    ),
+    "limit_exceeded": Answer(422, "61", "over the limit"),
+    "idempotency_key_missing": Answer(400, "30", "an Idempotency-Key header is required"),
+    "idempotency_key_reused": Answer(
+        422, "94", "this Idempotency-Key was used for a different request"
+    ),
+    "approval_not_found": Answer(404, "12", "no such approval request"),
+    "approval_not_pending": Answer(409, "12", "the request was already decided"),
+    "maker_cannot_check": Answer(403, "57", "the maker cannot approve their own request"),
+    "beneficiary_exists": Answer(409, "94", "that payee is already saved"),
+    "beneficiary_not_found": Answer(404, "14", "no such payee"),
+    "rate_limited": Answer(429, "91", "too many requests: slow down"),
 }
 SYSTEM_ERROR = Answer(500, "96", "system error")
 

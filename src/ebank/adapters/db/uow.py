@@ -7,7 +7,10 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from ebank.adapters.db.controls import SqlApprovals, SqlChallenges, SqlIdempotency, SqlLimits
+from ebank.adapters.db.customer_services import SqlBeneficiaries
 from ebank.adapters.db.engine import READ_ONLY
+from ebank.adapters.db.identity import SqlAudit, SqlSessions, SqlUsers
 from ebank.adapters.db.journal import SqlJournal
 from ebank.adapters.db.repositories import SqlAccounts, SqlBranches, SqlCustomers, SqlSequences
 
@@ -20,6 +23,14 @@ class SqlUnitOfWork:
     accounts: SqlAccounts
     journal: SqlJournal
     sequences: SqlSequences
+    users: SqlUsers
+    sessions: SqlSessions
+    audit: SqlAudit
+    idempotency: SqlIdempotency
+    limits: SqlLimits
+    approvals: SqlApprovals
+    challenges: SqlChallenges
+    beneficiaries: SqlBeneficiaries
 
     def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self.engine = engine
@@ -37,6 +48,14 @@ class SqlUnitOfWork:
         self.accounts = SqlAccounts(conn)
         self.journal = SqlJournal(conn)
         self.sequences = SqlSequences(conn)
+        self.users = SqlUsers(conn)
+        self.sessions = SqlSessions(conn)
+        self.audit = SqlAudit(conn)
+        self.idempotency = SqlIdempotency(conn)
+        self.limits = SqlLimits(conn)
+        self.approvals = SqlApprovals(conn)
+        self.challenges = SqlChallenges(conn)
+        self.beneficiaries = SqlBeneficiaries(conn)
         return self
 
     def __exit__(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import ebank.adapters.db.tables_access  # noqa: F401  (registers its tables)
 from ebank.adapters.db.tables import metadata
 
 config = context.config

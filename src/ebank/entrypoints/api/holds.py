@@ -1,0 +1,7 @@
+"""The Bank API: holds."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["holds"])

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ebank.adapters.clock import FixedClock
 import ebank.adapters.db.tables_access  # noqa: F401  (registers its tables)
+from ebank.adapters.clock import FixedClock
 from ebank.adapters.db.engine import make_engine, normalise_url, upgrade
 from ebank.adapters.db.tables import metadata
 from ebank.bootstrap import Bank, build

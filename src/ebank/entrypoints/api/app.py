@@ -18,6 +18,7 @@ from ebank import __version__
 from ebank.bootstrap import Bank
 from ebank.domain.errors import DomainError
 from ebank.entrypoints.api import (
+    account_controls,
     accounts,
     approvals,
     audit,
@@ -41,6 +42,7 @@ ROUTERS = (
     branches.router,
     customers.router,
     accounts.router,
+    account_controls.router,
     beneficiaries.router,
     statements.router,
     transfers.router,

@@ -11,8 +11,12 @@ from ebank.adapters.db.auditor import SqlLedgerAuditor
 from ebank.adapters.db.engine import make_engine
 from ebank.adapters.db.reports import SqlBankReports
 from ebank.adapters.db.uow import SqlUnitOfWork
+from ebank.adapters.documents import ReportlabDocuments
+from ebank.adapters.security import security_services
+from ebank.application import identity
 from ebank.application.context import Context
 from ebank.application.ports import Clock, IdGenerator
+from ebank.application.ports_identity import SecurityPolicy, SecurityServices
 from ebank.config import Settings
 
 
@@ -32,6 +36,7 @@ def build(
     settings = settings or Settings()
     settings.check_for_production()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    security = _security(settings)
     ctx = Context(
         uow=lambda: SqlUnitOfWork(engine),
         clock=clock or SystemClock(),
@@ -39,5 +44,25 @@ def build(
         auditor=lambda: SqlLedgerAuditor(engine),
         reports=lambda: SqlBankReports(engine),
         reader=lambda: SqlUnitOfWork(engine, read_only=True),
+        documents=ReportlabDocuments(),
+        security=security,
     )
     return Bank(settings=settings, engine=engine, ctx=ctx)
+
+
+def _security(settings: Settings) -> SecurityServices:
+    policy = SecurityPolicy(
+        access_token_ttl_s=settings.access_token_ttl_s,
+        refresh_token_ttl_s=settings.refresh_token_ttl_s,
+        lockout_threshold=settings.lockout_threshold,
+        lockout_base_s=settings.lockout_base_s,
+        lockout_max_s=settings.lockout_max_s,
+    )
+    # Cheap password hashing only for the test suite (never in dev or production).
+    security = security_services(
+        secret_key=settings.secret_key,
+        policy=policy,
+        fast_hashing=settings.environment == "test",
+    )
+    identity.use_default_security(security)
+    return security

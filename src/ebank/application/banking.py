@@ -47,23 +47,36 @@ def add_branch(
     currencies: tuple[str, ...] = (DEFAULT_CURRENCY_CODE,),
 ) -> Branch:
     """Add a unit to the branch tree, with its internal (GL) accounts."""
-    branch = Branch(code=code, name=name, kind=kind, parent_code=parent_code)
-    now = ctx.clock.now_us()
     with ctx.uow() as uow:
-        if uow.branches.get(code) is not None:
-            raise BranchExists(f"branch {code} already exists")
-        parent = None
-        if parent_code is not None:
-            parent = uow.branches.get(parent_code)
-            if parent is None:
-                raise BranchNotFound(f"no parent branch {parent_code}")
-        check_parent(kind, parent, uow.branches.head_office() is not None)
-        uow.branches.add(branch, now)
-        kinds = BRANCH_GL_KINDS + ((GlKind.CAPITAL,) if kind is BranchKind.HEAD_OFFICE else ())
-        for currency in currencies:
-            for gl_kind in kinds:
-                open_gl_account(uow, branch, gl_kind, Currency.of(currency).code, now)
+        branch = add_branch_in(uow, ctx.clock.now_us(), code, name, kind, parent_code, currencies)
         uow.commit()
+    return branch
+
+
+def add_branch_in(
+    uow: UnitOfWork,
+    now: int,
+    code: str,
+    name: str,
+    kind: BranchKind,
+    parent_code: str | None,
+    currencies: tuple[str, ...] = (DEFAULT_CURRENCY_CODE,),
+) -> Branch:
+    """``add_branch`` inside the caller's unit of work (which commits)."""
+    branch = Branch(code=code, name=name, kind=kind, parent_code=parent_code)
+    if uow.branches.get(code) is not None:
+        raise BranchExists(f"branch {code} already exists")
+    parent = None
+    if parent_code is not None:
+        parent = uow.branches.get(parent_code)
+        if parent is None:
+            raise BranchNotFound(f"no parent branch {parent_code}")
+    check_parent(kind, parent, uow.branches.head_office() is not None)
+    uow.branches.add(branch, now)
+    kinds = BRANCH_GL_KINDS + ((GlKind.CAPITAL,) if kind is BranchKind.HEAD_OFFICE else ())
+    for currency in currencies:
+        for gl_kind in kinds:
+            open_gl_account(uow, branch, gl_kind, Currency.of(currency).code, now)
     return branch
 
 
@@ -102,24 +115,42 @@ def add_customer(
     phone: str = "",
 ) -> Customer:
     with ctx.uow() as uow:
-        if uow.branches.get(branch_code) is None:
-            raise BranchNotFound(f"no branch {branch_code}")
-        if uow.customers.by_identity(id_type.value, id_number) is not None:
-            raise CustomerExists(f"a customer with {id_type} {id_number} already exists")
-        serial = uow.sequences.next_block(CUSTOMER_SERIAL, 1)
-        customer = Customer(
-            id=serial,
-            number=customer_number(serial),
-            kind=kind,
-            name=name,
-            tier=tier,
-            id_type=id_type,
-            id_number=id_number,
-            branch_code=branch_code,
-            phone=phone,
+        customer = add_customer_in(
+            uow, ctx.clock.now_us(), kind, name, id_type, id_number, branch_code, tier, phone
         )
-        uow.customers.add(customer, ctx.clock.now_us())
         uow.commit()
+    return customer
+
+
+def add_customer_in(
+    uow: UnitOfWork,
+    now: int,
+    kind: CustomerKind,
+    name: str,
+    id_type: IdType,
+    id_number: str,
+    branch_code: str,
+    tier: Tier = Tier.STANDARD,
+    phone: str = "",
+) -> Customer:
+    """``add_customer`` inside the caller's unit of work (which commits)."""
+    if uow.branches.get(branch_code) is None:
+        raise BranchNotFound(f"no branch {branch_code}")
+    if uow.customers.by_identity(id_type.value, id_number) is not None:
+        raise CustomerExists(f"a customer with {id_type} {id_number} already exists")
+    serial = uow.sequences.next_block(CUSTOMER_SERIAL, 1)
+    customer = Customer(
+        id=serial,
+        number=customer_number(serial),
+        kind=kind,
+        name=name,
+        tier=tier,
+        id_type=id_type,
+        id_number=id_number,
+        branch_code=branch_code,
+        phone=phone,
+    )
+    uow.customers.add(customer, now)
     return customer
 
 
@@ -169,40 +200,63 @@ def open_account(
     overdraft_limit_minor: int = 0,
 ) -> Account:
     with ctx.uow() as uow:
-        customer = uow.customers.by_number(customer_number_)
-        if customer is None:
-            raise CustomerNotFound(f"no customer {customer_number_}")
-        branch = branch_code or customer.branch_code
-        if uow.branches.get(branch) is None:
-            raise BranchNotFound(f"no branch {branch}")
-        serial = uow.sequences.next_block(ACCOUNT_SERIAL, 1)
-        account = new_customer_account(
-            serial,
-            customer,
-            branch,
+        account = open_account_in(
+            uow,
+            ctx.clock.now_us(),
+            customer_number_,
             product_code,
             currency,
+            branch_code,
             overdraft_limit_minor,
-            ctx.clock.now_us(),
         )
-        uow.accounts.add(account)
         uow.commit()
+    return account
+
+
+def open_account_in(
+    uow: UnitOfWork,
+    now: int,
+    customer_number_: str,
+    product_code: str,
+    currency: str = DEFAULT_CURRENCY_CODE,
+    branch_code: str | None = None,
+    overdraft_limit_minor: int = 0,
+) -> Account:
+    """``open_account`` inside the caller's unit of work (which commits)."""
+    customer = uow.customers.by_number(customer_number_)
+    if customer is None:
+        raise CustomerNotFound(f"no customer {customer_number_}")
+    branch = branch_code or customer.branch_code
+    if uow.branches.get(branch) is None:
+        raise BranchNotFound(f"no branch {branch}")
+    serial = uow.sequences.next_block(ACCOUNT_SERIAL, 1)
+    account = new_customer_account(
+        serial, customer, branch, product_code, currency, overdraft_limit_minor, now
+    )
+    uow.accounts.add(account)
     return account
 
 
 def change_status(ctx: Context, number: str, new: AccountStatus) -> Account:
     """Freeze, unfreeze, mark dormant, reactivate or close an account."""
     with ctx.uow() as uow:
-        found = uow.accounts.by_number(number)
-        if found is None:
-            raise AccountNotFound(f"no account {number}")
-        account = uow.accounts.lock(found.id)
-        assert account is not None
-        if account.gl_kind is not None:
-            raise InvalidInput("an internal account's status is not changed by hand")
-        check_status_change(account, new, uow.accounts.balances(account.id))
-        uow.accounts.set_status(account.id, new, ctx.clock.now_us())
+        change_status_in(uow, ctx.clock.now_us(), number, new)
         uow.commit()
-        changed = uow.accounts.get(account.id)
+        changed = uow.accounts.by_number(number)
     assert changed is not None
     return changed
+
+
+def change_status_in(uow: UnitOfWork, now: int, number: str, new: AccountStatus) -> Account:
+    """``change_status`` inside the caller's unit of work (which commits); returns the
+    account as it was before the change."""
+    found = uow.accounts.by_number(number)
+    if found is None:
+        raise AccountNotFound(f"no account {number}")
+    account = uow.accounts.lock(found.id)
+    assert account is not None
+    if account.gl_kind is not None:
+        raise InvalidInput("an internal account's status is not changed by hand")
+    check_status_change(account, new, uow.accounts.balances(account.id))
+    uow.accounts.set_status(account.id, new, now)
+    return account

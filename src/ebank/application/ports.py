@@ -16,7 +16,7 @@ from ebank.application.ports_controls import (
     IdempotencyStore,
     LimitStore,
 )
-from ebank.application.ports_customers import BeneficiaryStore
+from ebank.application.ports_customers import BeneficiaryStore, CustomerReadStore
 from ebank.application.ports_identity import AuditStore, SessionStore, UserStore
 from ebank.domain.accounts import Account, AccountStatus, Balances, GlKind
 from ebank.domain.branches import Branch
@@ -178,6 +178,8 @@ class UnitOfWork(Protocol):
     def challenges(self) -> ChallengeStore: ...
     @property
     def beneficiaries(self) -> BeneficiaryStore: ...
+    @property
+    def customer_reads(self) -> CustomerReadStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

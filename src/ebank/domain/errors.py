@@ -218,3 +218,33 @@ class RateLimited(DomainError):
     def __init__(self, retry_after_s: int, message: str = "") -> None:
         super().__init__(message or "too many requests")
         self.retry_after_s = retry_after_s
+
+
+# --- customer services (accounts and customers) ---------------------------------------
+
+
+class BeneficiaryMismatch(InvalidInput):
+    """A payee's account number and name do not match an open customer account (the
+    answer never says which of the two is wrong)."""
+
+    code = "beneficiary_mismatch"
+
+
+# --- money movement and controls --------------------------------------------------------
+
+
+class StepUpChallenge(StepUpRequired):
+    """``step_up_required``, with a new challenge for this very payment: the client shows
+    ``summary``, asks for a one-time code and sends the payment again with both."""
+
+    def __init__(self, challenge_id: str, summary: str, expires_at_us: int) -> None:
+        super().__init__("confirm this payment with a one-time code")
+        self.challenge_id = challenge_id
+        self.summary = summary
+        self.expires_at_us = expires_at_us
+
+
+class TotpAlreadyEnrolled(DomainError):
+    """An authenticator app is already enrolled: a new one needs an administrator."""
+
+    code = "totp_already_enrolled"

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from ebank.adapters.clock import BANK_TIMEZONE
 from ebank.adapters.db.engine import schema_revision, upgrade
-from ebank.application import banking, demo, ledger, queries, verify
+from ebank.application import banking, demo, demo_users, ledger, queries, verify
 from ebank.application.context import Context
 from ebank.bootstrap import Bank, build
 from ebank.domain.accounts import AccountStatus, Balances
@@ -31,7 +31,9 @@ from ebank.domain.customers import CustomerKind, IdType, Tier
 from ebank.domain.errors import CustomerNotFound, DomainError, InvalidInput, TransferNotFound
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.transfers import JournalEntry
+from ebank.entrypoints import cli_security
 from ebank.entrypoints.cli_import import import_command
+from ebank.entrypoints.cli_serve import demo_code_command, serve_command
 from ebank.entrypoints.error_codes import answer_for_error
 
 app = typer.Typer(
@@ -60,7 +62,11 @@ for sub, name in (
     (ledger_app, "ledger"),
 ):
     app.add_typer(sub, name=name)
+app.add_typer(cli_security.user_app, name="user")
+app.add_typer(cli_security.audit_app, name="audit")
 app.command("import")(import_command)
+app.command("serve")(serve_command)
+app.command("demo-code")(demo_code_command)
 
 out = Console()
 err = Console(stderr=True)
@@ -506,10 +512,12 @@ def demo_command(
         made = demo.build_demo(
             bank.ctx, seed=seed, customers=customers, months=months, progress=tick
         )
+        logins = demo_users.add_demo_users(bank.ctx)
     out.print(
         f"demo bank: {made.branches} units, {made.customers} customers, "
         f"{made.accounts} accounts, {made.transfers} transfers over {made.days} days "
-        f"({sum(made.refused.values())} refused, as in real life)"
+        f"({sum(made.refused.values())} refused, as in real life), "
+        f"{len(logins)} demo sign-ins"
     )
 
 
@@ -535,23 +543,6 @@ def _print_summary(bank: Bank) -> None:
 def summary() -> None:
     """The bank in figures."""
     _print_summary(_bank())
-
-
-@app.command("serve")
-def serve() -> None:
-    """Run the bank. The channel servers come with later releases; for now this checks
-    the database and prints the bank's summary."""
-    bank = _bank()
-    current, head = schema_revision(bank.engine)
-    if current != head:
-        err.print(
-            f"[red]database at revision {current}, code expects {head}[/red]: "
-            "run `ebank db upgrade`"
-        )
-        raise typer.Exit(1)
-    _print_summary(bank)
-    out.print(f"database: {bank.engine.url.render_as_string(hide_password=True)}")
-    out.print("try: ebank ledger verify | ebank branch list | ebank --help")
 
 
 def main() -> None:

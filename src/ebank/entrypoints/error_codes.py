@@ -128,6 +128,11 @@ _TABLE: dict[str, Answer] = {
     "beneficiary_exists": Answer(409, "94", "that payee is already saved"),
     "beneficiary_not_found": Answer(404, "14", "no such payee"),
     "rate_limited": Answer(429, "91", "too many requests: slow down"),
+    "totp_already_enrolled": Answer(409, "94", "an authenticator app is already set up"),
+    # customer services
+    "beneficiary_mismatch": Answer(
+        422, "14", "the account number and name do not match an open account"
+    ),
 }
 SYSTEM_ERROR = Answer(500, "96", "system error")
 

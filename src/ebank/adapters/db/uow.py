@@ -8,7 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from ebank.adapters.db.controls import SqlApprovals, SqlChallenges, SqlIdempotency, SqlLimits
-from ebank.adapters.db.customer_services import SqlBeneficiaries
+from ebank.adapters.db.customer_services import SqlBeneficiaries, SqlCustomerReads
 from ebank.adapters.db.engine import READ_ONLY
 from ebank.adapters.db.identity import SqlAudit, SqlSessions, SqlUsers
 from ebank.adapters.db.journal import SqlJournal
@@ -31,6 +31,7 @@ class SqlUnitOfWork:
     approvals: SqlApprovals
     challenges: SqlChallenges
     beneficiaries: SqlBeneficiaries
+    customer_reads: SqlCustomerReads
 
     def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self.engine = engine
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
         self.approvals = SqlApprovals(conn)
         self.challenges = SqlChallenges(conn)
         self.beneficiaries = SqlBeneficiaries(conn)
+        self.customer_reads = SqlCustomerReads(conn)
         return self
 
     def __exit__(

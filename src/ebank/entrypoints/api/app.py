@@ -29,6 +29,7 @@ from ebank.entrypoints.api import (
     holds,
     limits,
     ratelimit,
+    staff_actions,
     statements,
     transfers,
 )
@@ -49,6 +50,7 @@ ROUTERS = (
     holds.router,
     approvals.router,
     limits.router,
+    staff_actions.router,
     audit.router,
 )
 

@@ -14,6 +14,7 @@ from ebank.application.context import Context
 from ebank.bootstrap import Bank
 from ebank.domain.access import Actor, Role, require_role
 from ebank.domain.errors import TokenInvalid
+from ebank.entrypoints.api import ratelimit
 from ebank.entrypoints.api.problems import PROBLEM_RESPONSES
 
 bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
@@ -39,11 +40,27 @@ def current_actor(
     """The signed-in caller; any missing, unknown, expired or revoked token answers 401."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenInvalid("send an access token: Authorization: Bearer <token>")
+    # Only endpoints marked with ``allows_enrolment_session`` accept a session that
+    # signed in without a second factor (it may only enrol one).
+    endpoint = request.scope.get("endpoint")
     actor = identity.actor_for_token(
-        get_ctx(request), credentials.credentials, client_address(request)
+        get_ctx(request),
+        credentials.credentials,
+        client_address(request),
+        allow_enrol=getattr(endpoint, ENROLMENT_MARK, False),
     )
     request.state.actor = actor
+    ratelimit.hit_user(request, actor.user_id)
     return actor
+
+
+ENROLMENT_MARK = "allows_enrolment_session"
+
+
+def allows_enrolment_session(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an endpoint that a session of scope ``enrol`` may call."""
+    setattr(fn, ENROLMENT_MARK, True)
+    return fn
 
 
 CtxDep = Annotated[Context, Depends(get_ctx)]

@@ -1,0 +1,84 @@
+"""``ebank serve``: run the bank's servers (the Bank API today; the other channels join
+here as they come) and print where they listen; in development, the demo sign-ins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pyotp
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ebank.adapters.db.engine import schema_revision
+from ebank.application.demo_users import demo_logins, demo_totp_secret
+from ebank.bootstrap import Bank, build
+from ebank.entrypoints.api.server import make_server
+
+out = Console()
+err = Console(stderr=True)
+
+
+def serve_command(
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on (default EBANK_API_HOST)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="port (default EBANK_API_PORT)")
+    ] = None,
+) -> None:
+    """Run the bank: the Bank API (REST/JSON) on HOST:PORT."""
+    bank = build()
+    current, head = schema_revision(bank.engine)
+    if current != head:
+        err.print(
+            f"[red]database at revision {current}, code expects {head}[/red]: "
+            "run `ebank db upgrade`"
+        )
+        raise typer.Exit(1)
+    host = host or bank.settings.api_host
+    port = port or bank.settings.api_port
+    server = make_server(bank, host, port)
+    base = f"http://{host}:{port}"
+    table = Table("channel", "address", title="ebank is running")
+    table.add_row("Bank API", f"{base}/api/v1")
+    table.add_row("API documentation", f"{base}/api/docs")
+    table.add_row("OpenAPI document", f"{base}/api/openapi.json")
+    out.print(table)
+    out.print(f"database: {bank.engine.url.render_as_string(hide_password=True)}")
+    if bank.settings.environment == "dev":
+        _print_demo_logins(bank)
+    out.print("stop with Ctrl-C")
+    server.run()
+
+
+def _print_demo_logins(bank: Bank) -> None:
+    logins = demo_logins(bank.ctx)
+    if not logins:
+        return
+    table = Table(
+        "user", "role", "who", "password", "TOTP secret", title="demo sign-ins (development only)"
+    )
+    for login in logins:
+        table.add_row(
+            login.username, login.role.value, login.what, login.password, login.totp_secret
+        )
+    out.print(table)
+    out.print(
+        "a one-time code for a demo user: [bold]ebank demo-code demo.customer[/bold] "
+        "(or add the secret to any authenticator app)"
+    )
+
+
+def demo_code_command(
+    username: Annotated[str, typer.Argument(help="a demo user, e.g. demo.customer")],
+) -> None:
+    """Print the current one-time code of a demo user (their secret is public)."""
+    bank = build()
+    if bank.settings.environment != "dev":
+        err.print("[red]demo codes exist only in development[/red]")
+        raise typer.Exit(1)
+    if username not in {login.username for login in demo_logins(bank.ctx)}:
+        err.print(f"[red]no demo user {username}[/red]")
+        raise typer.Exit(1)
+    out.print(pyotp.TOTP(demo_totp_secret(username)).now())

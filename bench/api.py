@@ -27,7 +27,6 @@ import argparse
 import os
 import resource
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,7 +56,7 @@ from ebank.domain.money import Currency, Money
 from ebank.domain.transfers import Transfer
 
 CLIENTS = 16
-PASSWORD = "bench-password-2026"  # noqa: S105 - a throwaway user of a throwaway bank
+PASSWORD = "bench-password-2026"
 FUNDS_MINOR = 100_000_000
 SERVER_ENV = {
     "EBANK_ENVIRONMENT": "test",
@@ -119,7 +118,9 @@ def set_up(bank: Bank) -> list[Client]:
         a = banking.open_account(ctx, customer.number, "SAV")
         b = banking.open_account(ctx, customer.number, "SAV")
         for account in (a, b):
-            ledger.transfer(ctx, capital.number, account.number, Money(FUNDS_MINOR, Currency.of("CNY")))
+            ledger.transfer(
+                ctx, capital.number, account.number, Money(FUNDS_MINOR, Currency.of("CNY"))
+            )
         secret = pyotp.random_base32()
         identity.create_user(
             ctx,
@@ -145,7 +146,7 @@ def free_port() -> int:
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, **SERVER_ENV, "EBANK_DATABASE_URL": url}
     cmd = [sys.executable, "-c", "from ebank.entrypoints.cli import main; main()"]
-    server = subprocess.Popen(  # noqa: S603 - our own CLI
+    server = subprocess.Popen(
         [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -175,7 +176,9 @@ def sign_in(base: str, client: Client) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def run_threads(label: str, workers: int, per_worker: int, work: Callable[[int, int], float]) -> Figures:
+def run_threads(
+    label: str, workers: int, per_worker: int, work: Callable[[int, int], float]
+) -> Figures:
     latencies: list[list[float]] = [[] for _ in range(workers)]
 
     def loop(w: int) -> None:

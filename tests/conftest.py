@@ -28,7 +28,7 @@ POSTGRES_ADMIN_URL = normalise_url(
     os.environ.get("EBANK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 )
 REPORT_DIR = Path(__file__).resolve().parent.parent / "var" / "test-report"
-# 2026-11-02 09:00:00 Asia/Shanghai, a Monday: tests run on a fixed clock.
+# 2026-11-07 09:00:00 Asia/Shanghai (a Saturday): tests run on a fixed clock.
 TEST_EPOCH_US = 1_794_013_200_000_000
 
 _pg_passed = 0

@@ -13,7 +13,6 @@ from ebank.adapters.db.reports import SqlBankReports
 from ebank.adapters.db.uow import SqlUnitOfWork
 from ebank.adapters.documents import ReportlabDocuments
 from ebank.adapters.security import security_services
-from ebank.application import identity
 from ebank.application.context import Context
 from ebank.application.ports import Clock, IdGenerator
 from ebank.application.ports_identity import SecurityPolicy, SecurityServices
@@ -64,5 +63,4 @@ def _security(settings: Settings) -> SecurityServices:
         policy=policy,
         fast_hashing=settings.environment == "test",
     )
-    identity.use_default_security(security)
     return security

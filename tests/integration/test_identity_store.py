@@ -135,7 +135,9 @@ def test_concurrent_writers_keep_one_chain(bank: Bank) -> None:
     def write(n: int) -> None:
         for i in range(each):
             with bank.ctx.uow() as uow:
-                audit.record(uow, actor=None, action="test.concurrent", target=f"w{n}:{i}")
+                audit.record(
+                    uow, actor=None, action="test.concurrent", target=f"w{n}:{i}", now_us=1
+                )
                 uow.commit()
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]

@@ -34,7 +34,7 @@ from ebank.domain.customers import Customer
 from ebank.domain.ledger import BatchContext, BatchOutcome, LedgerAccount, ids_referenced
 from ebank.domain.transfers import JournalEntry, PendingStatus, Transfer, TransferKind
 
-# 2026-11-02 09:00:00 Asia/Shanghai, the same epoch as the integration tests.
+# 2026-11-07 09:00:00 Asia/Shanghai (a Saturday), the same epoch as the integration tests.
 EPOCH_US = 1_794_013_200_000_000
 
 

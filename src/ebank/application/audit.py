@@ -72,13 +72,12 @@ def record(
     details: Mapping[str, object] | None = None,
     actor_name: str = "",
     client_address: str = "",
-    now_us: int | None = None,
+    now_us: int,
 ) -> None:
     """Append one chained entry to the audit trail in ``uow`` (committed with it).
 
     ``actor=None`` is the system (CLI, batch), or an unauthenticated caller named by
-    ``actor_name`` (a failed sign-in). Pass ``now_us=ctx.clock.now_us()`` where you can;
-    without it the store's (wall) clock stamps the entry.
+    ``actor_name`` (a failed sign-in). ``now_us`` comes from the bank's clock.
 
     On PostgreSQL this locks the trail's head row until the unit of work ends: call it
     last, just before ``commit``, so that writers queue briefly and always take their
@@ -87,7 +86,7 @@ def record(
     head = uow.audit.head(lock=True)
     entry = AuditEntry(
         seq=head.seq + 1,
-        at_us=now_us if now_us is not None else uow.audit.now_us(),
+        at_us=now_us,
         actor_id=actor.user_id if actor else None,
         actor=(actor.username if actor else actor_name or "system")[:64],
         action=action[:64],

@@ -47,15 +47,6 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 128
 US = 1_000_000
 
-# Set by the composition root: the services ``verify_fresh_otp`` uses when its caller
-# (who holds only a unit of work) passes none.
-_default_security: SecurityServices | None = None
-
-
-def use_default_security(services: SecurityServices) -> None:
-    global _default_security  # noqa: PLW0603 - the composition root's one setting
-    _default_security = services
-
 
 def services(ctx: Context) -> SecurityServices:
     assert ctx.security is not None, "the bank was built without security services"
@@ -369,12 +360,12 @@ def verify_fresh_otp(
     code: str,
     now_us: int,
     *,
-    security: SecurityServices | None = None,
+    security: SecurityServices | None,
 ) -> None:
     """Accept ``code`` once: ``OtpInvalid`` if wrong, ``OtpReplayed`` if its time step
     (or a later one) was already used; records the step in ``uow``."""
-    sec = security or _default_security
-    assert sec is not None, "pass security= or build the bank first"
+    sec = security
+    assert sec is not None, "the bank was built without security services"
     user = uow.users.get(user_id, lock=True)
     if user is None or user.totp_secret_enc is None:
         raise TotpNotEnrolled("no authenticator app is enrolled")

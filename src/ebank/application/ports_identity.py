@@ -162,10 +162,6 @@ class AuditStore(Protocol):
         """Write ``entry`` and move the head to it."""
         ...
 
-    def now_us(self) -> int:
-        """The time for an entry whose writer passed none."""
-        ...
-
     def entries(self, after_seq: int, limit: int) -> list[AuditEntry]:
         """Entries in ascending seq after ``after_seq`` (for verification)."""
         ...

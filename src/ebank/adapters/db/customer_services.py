@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ebank.adapters.db import tables as t
 from ebank.adapters.db.driver import is_unique_violation
-from ebank.adapters.db.journal import _journal_entry  # the one builder of journal entries
-from ebank.adapters.db.repositories import READ_CHUNK, _customer
+from ebank.adapters.db.journal import journal_entry_from_row
+from ebank.adapters.db.repositories import READ_CHUNK, customer_from_row
 from ebank.adapters.db.tables_access import beneficiaries
 from ebank.application.ports_customers import (
     AccountLabel,
@@ -186,7 +186,7 @@ class SqlCustomerReads:
         if branch_codes is not None:
             q = q.where(c.branch_code.in_(list(branch_codes)))
         rows = self.conn.execute(q.order_by(c.number).limit(limit))
-        return [_customer(r) for r in rows]
+        return [customer_from_row(r) for r in rows]
 
 
 def _side(account_id: int, direction: Direction | None) -> Any:
@@ -200,4 +200,4 @@ def _side(account_id: int, direction: Direction | None) -> Any:
 
 def _entry(row: Row[Any]) -> JournalEntry:
     # SQLAlchemy's Uuid type has already made UUIDs of the id columns.
-    return _journal_entry(row, lambda value: value)
+    return journal_entry_from_row(row, lambda value: value)

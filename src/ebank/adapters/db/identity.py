@@ -9,7 +9,6 @@ from uuid import UUID
 from sqlalchemy import Connection, Row, and_, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ebank.adapters.clock import SystemClock
 from ebank.adapters.db import tables as t
 from ebank.adapters.db import tables_access as ta
 from ebank.adapters.db.driver import is_unique_violation
@@ -269,9 +268,6 @@ class SqlAudit:
             .where(ta.audit_head.c.id == AUDIT_HEAD_ID)
             .values(seq=entry.seq, hash=entry.hash)
         )
-
-    def now_us(self) -> int:
-        return SystemClock().now_us()
 
     def entries(self, after_seq: int, limit: int) -> list[AuditEntry]:
         a = ta.audit_log

@@ -163,7 +163,7 @@ class SqlJournal:
 
     def _entry(self, r: Sequence[Any]) -> JournalEntry:
         """An entry from a driver row (UUIDs as the driver returns them)."""
-        return _journal_entry(r, self._as_uuid)
+        return journal_entry_from_row(r, self._as_uuid)
 
     def entry(self, transfer_id: UUID) -> JournalEntry | None:
         found = self._entries({transfer_id})
@@ -181,7 +181,7 @@ class SqlJournal:
 
     def _entry_typed(self, r: Sequence[Any]) -> JournalEntry:
         """An entry from a SQLAlchemy-typed row (UUIDs already converted)."""
-        return _journal_entry(r, _same)
+        return journal_entry_from_row(r, _same)
 
     def due_pending(
         self, now_us: int, limit: int
@@ -404,7 +404,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _journal_entry(r: Sequence[Any], as_uuid: Callable[[Any], Any]) -> JournalEntry:
+def journal_entry_from_row(r: Sequence[Any], as_uuid: Callable[[Any], Any]) -> JournalEntry:
     """An entry from a row of ``JOURNAL_COLUMNS`` and ``seq``."""
     return JournalEntry(
         id=as_uuid(r[0]),

@@ -94,7 +94,7 @@ class SqlCustomers:
 
     def _one(self, where: Any) -> Customer | None:
         row = self.conn.execute(select(t.customers).where(where)).first()
-        return _customer(row) if row else None
+        return customer_from_row(row) if row else None
 
     def many(self, customer_ids: Sequence[int]) -> list[Customer]:
         found: list[Customer] = []
@@ -117,7 +117,7 @@ class SqlCustomers:
 
     def _all(self, where: Any) -> list[Customer]:
         rows = self.conn.execute(select(t.customers).where(where).order_by(t.customers.c.id))
-        return [_customer(r) for r in rows]
+        return [customer_from_row(r) for r in rows]
 
     def add(self, customer: Customer, now_us: int) -> None:
         self.add_many([customer], now_us)
@@ -143,7 +143,7 @@ class SqlCustomers:
                 self.conn.execute(insert(t.customers), rows[i : i + INSERT_CHUNK])
 
 
-def _customer(row: Row[Any]) -> Customer:
+def customer_from_row(row: Row[Any]) -> Customer:
     return Customer(
         id=row.id,
         number=row.number,

@@ -201,9 +201,13 @@ def test_tokens_refresh_replay_and_expiry(bank: Bank, clock: FixedClock) -> None
     with pytest.raises(AuthenticationFailed):  # the same code again: a replay
         identity.login(bank.ctx, "ops.zhao", PASSWORD, code)
     with bank.ctx.uow() as uow, pytest.raises(OtpReplayed):
-        identity.verify_fresh_otp(uow, actor.user_id, code, clock.now_us())
+        identity.verify_fresh_otp(
+            uow, actor.user_id, code, clock.now_us(), security=bank.ctx.security
+        )
     with bank.ctx.uow() as uow, pytest.raises(OtpInvalid):
-        identity.verify_fresh_otp(uow, actor.user_id, "000000", clock.now_us())
+        identity.verify_fresh_otp(
+            uow, actor.user_id, "000000", clock.now_us(), security=bank.ctx.security
+        )
     clock.advance(bank.settings.access_token_ttl_s)
     with pytest.raises(TokenExpired):
         identity.actor_for_token(bank.ctx, tokens.access_token, "")

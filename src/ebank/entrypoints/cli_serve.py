@@ -13,7 +13,6 @@ from rich.table import Table
 from ebank.adapters.db.engine import schema_revision
 from ebank.application.demo_users import demo_logins, demo_totp_secret
 from ebank.bootstrap import Bank, build
-from ebank.entrypoints.api.server import make_server
 
 out = Console()
 err = Console(stderr=True)
@@ -28,6 +27,9 @@ def serve_command(
     ] = None,
 ) -> None:
     """Run the bank: the Bank API (REST/JSON) on HOST:PORT."""
+    # The web stack is imported here, not at the top: the other commands start faster.
+    from ebank.entrypoints.api.server import make_server
+
     bank = build()
     current, head = schema_revision(bank.engine)
     if current != head:

@@ -73,5 +73,8 @@ def problem_for_error(error: DomainError, instance: str | None = None) -> JSONRe
 
 # For the OpenAPI document: every operation may answer with a problem.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    "4XX": {"model": Problem, "description": "A refusal, as problem details"},
+    "4XX": {
+        "description": "A refusal, as RFC 9457 problem details",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": Problem.model_json_schema()}},
+    },
 }

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EBANK := $(BIN)/ebank
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check-imports unit bench clean
+.PHONY: run test install lint typecheck check-imports unit bench bench-api clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,6 +42,9 @@ check-imports: install
 
 bench: install
 	$(BIN)/python bench/ledger.py
+
+bench-api: install
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

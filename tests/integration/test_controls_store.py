@@ -83,20 +83,23 @@ def test_limits_are_seeded_changed_and_usage_locked_per_day(bank: Bank) -> None:
         assert uow.limits.usage_for_update(customer.id, "api", tomorrow, "CNY") == LimitUsage()
 
 
-def test_reserving_and_releasing_usage(bank: Bank) -> None:
+def test_usage_counts_only_with_a_commit(bank: Bank) -> None:
     bank_with_branch(bank.ctx)
     customer = individual(bank.ctx, BRANCH)
     ctx = bank.ctx
-    reservation = limits.reserve(ctx, customer, "sms", "CNY", [200_000, 200_000])
+    today = ctx.clock.today()
+    with ctx.uow() as uow:
+        limits.count_in(uow, today, customer, "sms", "CNY", [200_000, 200_000])
+        uow.commit()
     assert limits.usage_today(ctx, customer.id, "sms", "CNY") == LimitUsage(400_000, 2)
-    with pytest.raises(LimitExceeded) as caught:
-        limits.reserve(ctx, customer, "sms", "CNY", [100_001])
+    with ctx.uow() as uow, pytest.raises(LimitExceeded) as caught:
+        limits.count_in(uow, today, customer, "sms", "CNY", [100_001])
     assert (caught.value.limit, caught.value.remaining) == ("daily_amount", 100_000)
+    with ctx.uow() as uow:  # counted, then rolled back (the payment failed): nothing
+        limits.count_in(uow, today, customer, "sms", "CNY", [100_000])
     assert limits.usage_today(ctx, customer.id, "sms", "CNY") == LimitUsage(400_000, 2)
-    limits.release(ctx, reservation)
-    assert limits.usage_today(ctx, customer.id, "sms", "CNY") == LimitUsage(0, 0)
-    with pytest.raises(LimitExceeded) as caught:
-        limits.reserve(ctx, customer, "api", "USD", [1])
+    with ctx.uow() as uow, pytest.raises(LimitExceeded) as caught:
+        limits.count_in(uow, today, customer, "api", "USD", [1])
     assert caught.value.limit == "not_configured"
 
 

@@ -1,16 +1,9 @@
-"""Transaction limits: reading them, changing them (under dual control), and reserving a
-customer's usage around a payment.
-
-A payment reserves its usage in a short transaction of its own before it is posted
-(the usage row is locked meanwhile, so two payments of one customer cannot both pass
-the last of a daily limit), and gives it back when the ledger refuses or replays it. A
-crash between the two over-counts: the safe side.
-"""
+"""Transaction limits: reading them, changing them (under dual control), and counting a
+customer's usage in the same transaction as the payment it allows."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -28,45 +21,22 @@ from ebank.domain.limits import LimitUsage, TransactionLimit
 LIMIT_MAKERS = frozenset({Role.OPERATIONS, Role.SUPERVISOR, Role.ADMIN})
 
 
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """Usage counted for one payment, to give back if it is not posted."""
-
-    customer_id: int
-    channel: str
-    business_date: date
-    currency: str
-    amounts_minor: tuple[int, ...]
-
-
-def reserve(
-    ctx: Context, customer: Customer, channel: str, currency: str, amounts_minor: Sequence[int]
-) -> Reservation:
-    """Count a payment against the customer's limits on today's business date, or raise
-    ``LimitExceeded`` and count nothing."""
-    today = ctx.clock.today()
-    with ctx.uow() as uow:
-        limit = uow.limits.get(channel, customer.tier, currency)
-        usage = uow.limits.usage_for_update(customer.id, channel, today, currency)
-        after = rules.reserve(limit, usage, currency, amounts_minor)
-        uow.limits.set_usage(customer.id, channel, today, currency, after)
-        uow.commit()
-    return Reservation(customer.id, channel, today, currency, tuple(amounts_minor))
-
-
-def release(ctx: Context, reservation: Reservation) -> None:
-    """Give back a reservation whose payment was not posted (or was posted before)."""
-    r = reservation
-    with ctx.uow() as uow:
-        usage = uow.limits.usage_for_update(r.customer_id, r.channel, r.business_date, r.currency)
-        uow.limits.set_usage(
-            r.customer_id,
-            r.channel,
-            r.business_date,
-            r.currency,
-            rules.release(usage, r.amounts_minor),
-        )
-        uow.commit()
+def count_in(
+    uow: UnitOfWork,
+    today: date,
+    customer: Customer,
+    channel: str,
+    currency: str,
+    amounts_minor: Sequence[int],
+) -> None:
+    """Count a payment against the customer's limits on ``today``, in the unit of work
+    that posts it, or raise ``LimitExceeded``. The usage row is locked until the unit of
+    work ends, so two payments of one customer cannot both pass the last of a limit; a
+    payment that is refused or rolled back counts nothing."""
+    limit = uow.limits.get(channel, customer.tier, currency)
+    usage = uow.limits.usage_for_update(customer.id, channel, today, currency)
+    after = rules.reserve(limit, usage, currency, amounts_minor)
+    uow.limits.set_usage(customer.id, channel, today, currency, after)
 
 
 def usage_today(ctx: Context, customer_id: int, channel: str, currency: str) -> LimitUsage:

@@ -29,7 +29,6 @@ from ebank.domain.errors import (
     AccountNotFound,
     BeneficiaryNotFound,
     ChallengeInvalid,
-    DomainError,
     InvalidInput,
     OtpInvalid,
     OutsideBranch,
@@ -265,6 +264,15 @@ def pay(
         refused = refusal(outcome)
         if refused is not None:
             raise refused
+        if not any(outcome.replayed):  # a replay was counted when it was first posted
+            limits.count_in(
+                uow,
+                ctx.clock.today(),
+                payment.customer,
+                API_CHANNEL,
+                payment.currency,
+                [g.amount_minor for g in payment.legs],
+            )
         if payment.needs_step_up:
             audit.record(
                 uow,
@@ -281,19 +289,12 @@ def pay(
             replayed=any(outcome.replayed),
         )
 
-    reservation = limits.reserve(
-        ctx, payment.customer, API_CHANNEL, payment.currency, [g.amount_minor for g in payment.legs]
-    )
     try:
-        done = idempotency.run_once(ctx, request, work, respond)
-    except DomainError as error:
-        limits.release(ctx, reservation)
-        if isinstance(error, OtpInvalid) and step_up is not None:
+        return idempotency.run_once(ctx, request, work, respond)
+    except OtpInvalid:
+        if step_up is not None:
             _burn(ctx, step_up.challenge_id)
         raise
-    if done.result is None or done.result.replayed:
-        limits.release(ctx, reservation)
-    return done
 
 
 def transfer_view(ctx: Context, actor: Actor, transfer_id: UUID) -> PaymentResult:

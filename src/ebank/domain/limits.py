@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from ebank.domain.customers import Tier
 from ebank.domain.errors import InvalidInput, LimitExceeded
-from ebank.domain.money import MAX_AMOUNT_MINOR, is_currency_code
+from ebank.domain.money import MAX_AMOUNT_MINOR, Currency, format_minor, is_currency_code
 from ebank.domain.transfers import MAX_CHANNEL_LENGTH
 
 # A daily count above this is surely a typing mistake (and fits the INTEGER column).
@@ -117,7 +117,7 @@ def reserve(
             LimitName.PER_TRANSACTION.value,
             limit.per_transaction_minor,
             currency,
-            f"one transaction may move at most {limit.per_transaction_minor} (minor units)",
+            f"one transaction may move at most {_amount(limit.per_transaction_minor, currency)}",
         )
     total = sum(amounts_minor)
     if usage.amount_minor + total > limit.daily_amount_minor:
@@ -126,7 +126,7 @@ def reserve(
             LimitName.DAILY_AMOUNT.value,
             remaining,
             currency,
-            f"the daily amount would be exceeded: {remaining} (minor units) remains today",
+            f"the daily amount would be exceeded: {_amount(remaining, currency)} remains today",
         )
     if usage.count + len(amounts_minor) > limit.daily_count:
         remaining = max(0, limit.daily_count - usage.count)
@@ -146,3 +146,7 @@ def release(usage: LimitUsage, amounts_minor: Sequence[int]) -> LimitUsage:
         max(0, usage.amount_minor - sum(amounts_minor)),
         max(0, usage.count - len(amounts_minor)),
     )
+
+
+def _amount(minor: int, currency: str) -> str:
+    return f"{format_minor(minor, Currency.of(currency))} {currency}"

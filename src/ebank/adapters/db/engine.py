@@ -17,6 +17,7 @@ checkpoint.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ SQLITE_CACHE_KIB = 32_768  # per connection, allocated as pages are used
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 16_384  # 64 MiB of 4 KiB pages
 SQLITE_JOURNAL_SIZE_LIMIT = 128 * 1024 * 1024
 READ_ONLY = "ebank_read_only"
+_HOLDS_WRITER = "ebank_holds_sqlite_writer_lock"
 
 
 def normalise_url(url: str) -> str:
@@ -71,12 +73,31 @@ def _sqlite_events(engine: Engine) -> None:
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
+    # SQLite has one writer. Within this process, writers queue on a lock for their
+    # turn instead of polling the database file: SQLite's busy handler sleeps in steps
+    # of up to 100 ms, which turns a queue of a few writers into seconds of latency.
+    # Other processes (the CLI beside a server) still meet the busy timeout.
+    writer = threading.RLock()
+
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
-        else:
+            return
+        writer.acquire()
+        try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writer.release()
+            raise
+        conn.info[_HOLDS_WRITER] = True
+
+    def release(conn: Connection) -> None:
+        if conn.info.pop(_HOLDS_WRITER, False):
+            writer.release()
+
+    event.listen(engine, "commit", release)
+    event.listen(engine, "rollback", release)
 
 
 # Alembic is imported when it is used: it costs most of the CLI's start-up time.

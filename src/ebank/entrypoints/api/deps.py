@@ -3,7 +3,7 @@ guard that declares (in the OpenAPI document too) which roles may call an endpoi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -63,13 +63,23 @@ def allows_enrolment_session(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-CtxDep = Annotated[Context, Depends(get_ctx)]
-BankDep = Annotated[Bank, Depends(get_bank)]
+# Dependencies that do no I/O are coroutines: FastAPI runs them on the event loop
+# instead of handing each to a worker thread (a thread hop per dependency per request).
+async def _bank_dependency(request: Request) -> Bank:
+    return get_bank(request)
+
+
+async def _ctx_dependency(request: Request) -> Context:
+    return get_ctx(request)
+
+
+CtxDep = Annotated[Context, Depends(_ctx_dependency)]
+BankDep = Annotated[Bank, Depends(_bank_dependency)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def _role_guard(roles: frozenset[Role]) -> Callable[[Actor], None]:
-    def guard(actor: ActorDep) -> None:
+def _role_guard(roles: frozenset[Role]) -> Callable[[Actor], Coroutine[Any, Any, None]]:
+    async def guard(actor: ActorDep) -> None:
         require_role(actor, roles)
 
     return guard

@@ -58,14 +58,14 @@ def _print_demo_logins(bank: Bank) -> None:
     logins = demo_logins(bank.ctx)
     if not logins:
         return
-    table = Table(
-        "user", "role", "who", "password", "TOTP secret", title="demo sign-ins (development only)"
-    )
+    table = Table(title="demo sign-ins (development only)")
+    table.add_column("user", no_wrap=True)
+    table.add_column("role", no_wrap=True)
+    table.add_column("TOTP secret", no_wrap=True, min_width=32)
     for login in logins:
-        table.add_row(
-            login.username, login.role.value, login.what, login.password, login.totp_secret
-        )
+        table.add_row(login.username, login.role.value, login.totp_secret)
     out.print(table)
+    out.print(f"password of every demo user: [bold]{logins[0].password}[/bold]")
     out.print(
         "a one-time code for a demo user: [bold]ebank demo-code demo.customer[/bold] "
         "(or add the secret to any authenticator app)"

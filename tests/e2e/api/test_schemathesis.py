@@ -5,7 +5,7 @@ conforms to the schema (status code, content type, body).
 Customers' operations run with a customer's token, the others with a head-office
 administrator's; the bank holds a branch, two customers with funded accounts and a
 saved payee, so that some generated requests meet real things. The number of requests
-made is printed and written to ``var/test-report/schemathesis-requests``.
+made is printed and added to ``var/test-report/schemathesis-requests``.
 """
 
 from __future__ import annotations
@@ -97,9 +97,11 @@ def test_generated_requests_never_break_the_api(fuzz_bank: Bank) -> None:
             auth = customer if "customer" in roles else admin
             for mode, examples in EXAMPLES_PER_OPERATION.items():
                 made += _fuzz(operation, mode, examples, base, auth)
+    database = fuzz_bank.engine.dialect.name
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(f"{made}\n")
-    print(f"schemathesis made {made} requests over {len(operations)} operations")
+    with REPORT.open("a") as report:
+        report.write(f"{database} {made} requests over {len(operations)} operations\n")
+    print(f"schemathesis made {made} requests over {len(operations)} operations ({database})")
     assert made > 200
 
 

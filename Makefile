@@ -26,7 +26,8 @@ run: install
 ## make test: install, then lint, type-check, check the layers and run the whole suite.
 test: install lint typecheck check-imports
 	scripts/ensure-postgres
-	rm -f var/test-report/postgresql-passed var/test-report/schemathesis-requests
+	scripts/ensure-chromium
+	rm -rf var/test-report
 	$(BIN)/python -m pytest
 	scripts/check-test-report
 

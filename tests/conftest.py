@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-import ebank.adapters.db.tables_access  # noqa: F401  (registers its tables)
+import ebank.adapters.db.tables_access
+import ebank.adapters.db.tables_channels  # noqa: F401  (registers its tables)
 from ebank.adapters.clock import FixedClock
 from ebank.adapters.db.engine import make_engine, normalise_url, upgrade
 from ebank.adapters.db.tables import metadata
@@ -31,18 +32,21 @@ REPORT_DIR = Path(__file__).resolve().parent.parent / "var" / "test-report"
 # 2026-11-07 09:00:00 Asia/Shanghai (a Saturday): tests run on a fixed clock.
 TEST_EPOCH_US = 1_794_013_200_000_000
 
-_pg_passed = 0
+_passed = {"postgresql": 0, "browser": 0}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    global _pg_passed  # noqa: PLW0603 - a session-wide counter
-    if report.when == "call" and report.passed and "postgresql" in report.keywords:
-        _pg_passed += 1
+    if report.when == "call" and report.passed:
+        if "postgresql" in report.keywords:
+            _passed["postgresql"] += 1
+        if "/e2e/web/" in report.nodeid.replace("\\", "/"):
+            _passed["browser"] += 1
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    (REPORT_DIR / "postgresql-passed").write_text(f"{_pg_passed}\n")
+    for half, count in _passed.items():
+        (REPORT_DIR / f"{half}-passed").write_text(f"{count}\n")
 
 
 def _worker_suffix() -> str:

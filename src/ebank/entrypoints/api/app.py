@@ -10,13 +10,14 @@ from __future__ import annotations
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ebank import __version__
 from ebank.bootstrap import Bank
 from ebank.domain.errors import DomainError
+from ebank.entrypoints import web
 from ebank.entrypoints.api import (
     account_controls,
     accounts,
@@ -73,6 +74,7 @@ def create_app(bank: Bank) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    web.install(app)
     ratelimit.install(app, bank.settings)
     app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)
     return app
@@ -80,7 +82,9 @@ def create_app(bank: Bank) -> FastAPI:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    def domain_error(request: Request, exc: DomainError) -> Response:
+        if web.is_web_path(request.url.path):
+            return web.error_page(request, exc)
         return problem_for_error(exc, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
@@ -99,7 +103,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if web.is_web_path(request.url.path):
+            return web.http_error_page(request, exc.status_code)
         code = {404: "not_found", 405: "invalid_input", 413: "invalid_input"}.get(
             exc.status_code, "invalid_input"
         )

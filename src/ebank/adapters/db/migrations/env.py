@@ -6,7 +6,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import ebank.adapters.db.tables_access  # noqa: F401  (registers its tables)
+import ebank.adapters.db.tables_access
+import ebank.adapters.db.tables_channels  # noqa: F401  (registers its tables)
 from ebank.adapters.db.tables import metadata
 
 config = context.config

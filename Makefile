@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EBANK := $(BIN)/ebank
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check-imports unit bench bench-api clean
+.PHONY: run test install lint typecheck check-imports unit bench bench-api clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -49,3 +49,7 @@ bench-api: install
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+## make messages: extract the web pages' messages with babel; list those without Chinese.
+messages: install
+	$(BIN)/python -m ebank.entrypoints.web.messages

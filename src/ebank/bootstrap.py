@@ -17,6 +17,7 @@ from ebank.application.context import Context
 from ebank.application.ports import Clock, IdGenerator
 from ebank.application.ports_identity import SecurityPolicy, SecurityServices
 from ebank.config import Settings
+from ebank.domain.cards import CardPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,10 @@ class Bank:
     settings: Settings
     engine: Engine
     ctx: Context
+
+    @property
+    def card_policy(self) -> CardPolicy:
+        return self.settings.cards.policy()
 
     def close(self) -> None:
         self.engine.dispose()

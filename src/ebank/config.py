@@ -7,9 +7,49 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ebank.domain.cards import DEFAULT_BIN, CardLimits, CardPolicy
+
 DEFAULT_DATABASE_URL = "sqlite:///var/ebank.db"
 # Development only: refused in production (check_for_production).
 DEV_SECRET_KEY = "ebank-development-secret-key-not-for-production"  # noqa: S105
+
+
+_CARDS = CardPolicy()
+
+
+class CardSettings(BaseSettings):
+    """The card numbering and the most a card's own limits may be (``EBANK_CARD_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="EBANK_CARD_", extra="ignore")
+
+    bin: str = Field(default=DEFAULT_BIN, pattern=r"^[0-9]{6,8}$")
+    pan_length: int = Field(default=_CARDS.pan_length, ge=13, le=19)
+    validity_years: int = Field(default=_CARDS.validity_years, ge=1, le=10)
+    # The bank's maximum per card and per day, in minor units (fen).
+    max_atm_daily_minor: int = Field(default=_CARDS.maximum.atm_daily_minor, ge=0)
+    max_atm_daily_count: int = Field(default=_CARDS.maximum.atm_daily_count, ge=0)
+    max_pos_daily_minor: int = Field(default=_CARDS.maximum.pos_daily_minor, ge=0)
+    # What a new card gets (capped at the maximum).
+    atm_daily_minor: int = Field(default=_CARDS.default.atm_daily_minor, ge=0)
+    atm_daily_count: int = Field(default=_CARDS.default.atm_daily_count, ge=0)
+    pos_daily_minor: int = Field(default=_CARDS.default.pos_daily_minor, ge=0)
+
+    def policy(self) -> CardPolicy:
+        maximum = CardLimits(
+            self.max_atm_daily_minor, self.max_atm_daily_count, self.max_pos_daily_minor
+        )
+        default = CardLimits(
+            min(self.atm_daily_minor, maximum.atm_daily_minor),
+            min(self.atm_daily_count, maximum.atm_daily_count),
+            min(self.pos_daily_minor, maximum.pos_daily_minor),
+        )
+        return CardPolicy(
+            bin=self.bin,
+            pan_length=self.pan_length,
+            validity_years=self.validity_years,
+            maximum=maximum,
+            default=default,
+        )
 
 
 class Settings(BaseSettings):
@@ -41,6 +81,8 @@ class Settings(BaseSettings):
     # Payments above this amount (minor units) need a one-time code bound to them.
     step_up_threshold_minor: int = Field(default=500_000, ge=0)
     step_up_ttl_s: int = Field(default=300, ge=30, le=3600)
+    # Cards: read from EBANK_CARD_* (see CardSettings).
+    cards: CardSettings = Field(default_factory=CardSettings)
 
     @field_validator("database_url")
     @classmethod

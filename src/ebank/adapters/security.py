@@ -107,9 +107,18 @@ class AesGcmBox:
     _NONCE_BYTES = 12
     _CONTEXT = b"ebank/totp-secret/v1"
 
+    _HASH_CONTEXT = b"ebank/keyed-hash/v1"
+
     def __init__(self, secret_key: str) -> None:
         key = hashlib.sha256(self._CONTEXT + b"\0" + secret_key.encode("utf-8")).digest()
         self._aead = AESGCM(key)
+        # A separate key for hashing, so that the two uses never share one.
+        self._hash_key = hashlib.sha256(
+            self._HASH_CONTEXT + b"\0" + secret_key.encode("utf-8")
+        ).digest()
+
+    def keyed_hash(self, text: str) -> str:
+        return hmac.new(self._hash_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def seal(self, plaintext: str) -> str:
         nonce = os.urandom(self._NONCE_BYTES)

@@ -254,7 +254,7 @@ def _run_move(uow: UnitOfWork, payload: Mapping[str, Any], now_us: int) -> dict[
         amount_minor=int(payload["amount_minor"]),
         currency=str(payload["currency"]),
         code=int(payload["code"]),
-        channel=API_CHANNEL,
+        channel=str(payload.get("channel", API_CHANNEL)),  # the counter records "branch"
         reference=str(payload["reference"]),
     )
     outcome = post_within(uow, [transfer], now_us)

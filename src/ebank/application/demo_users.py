@@ -11,10 +11,12 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
-from ebank.application import identity
+from ebank.application import cards, identity
 from ebank.application.context import Context
 from ebank.application.demo import COUNTIES, HEAD_OFFICE
 from ebank.domain.access import Role, UserKind
+from ebank.domain.accounts import AccountStatus
+from ebank.domain.cards import CARD_ACCOUNT_TYPES
 from ebank.domain.customers import CustomerKind
 
 DEMO_PASSWORD = "ebank-demo-2026"  # noqa: S105 - the demo bank's published password
@@ -63,7 +65,20 @@ def add_demo_users(ctx: Context) -> list[DemoLogin]:
         made.append(_add(ctx, username, role, what, customer_id=customer_id))
     for username, role, branch_code, what in _STAFF:
         made.append(_add(ctx, username, role, what, branch_code=branch_code))
+    _add_demo_card(ctx, person)
     return made
+
+
+def _add_demo_card(ctx: Context, customer_id: int) -> None:
+    """One card for demo.customer, on their first savings or current account."""
+    with ctx.read() as uow:
+        customer = uow.customers.get(customer_id)
+        accounts = uow.accounts.for_customer(customer_id)
+    assert customer is not None
+    for account in accounts:
+        if account.product_code in CARD_ACCOUNT_TYPES and account.status is AccountStatus.ACTIVE:
+            cards.issue_card(ctx, None, customer.number, account.number)
+            return
 
 
 def demo_logins(ctx: Context) -> list[DemoLogin]:

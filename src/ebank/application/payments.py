@@ -174,7 +174,12 @@ def _issue_challenge(
 
 
 def _transfers(
-    payment: Payment, request: IdempotentRequest, user_id: int, kind: TransferKind, timeout_s: int
+    payment: Payment,
+    request: IdempotentRequest,
+    user_id: int,
+    kind: TransferKind,
+    timeout_s: int,
+    channel: str,
 ) -> list[Transfer]:
     n = len(payment.legs)
     return [
@@ -187,7 +192,7 @@ def _transfers(
             kind=kind,
             timeout_s=timeout_s,
             code=TxCode.TRANSFER,
-            channel=API_CHANNEL,
+            channel=channel,
             reference=payment.references[i],
             linked=n > 1 and i < n - 1,
         )
@@ -242,8 +247,11 @@ def pay(
     step_up: StepUpProof | None = None,
     kind: TransferKind = TransferKind.POSTING,
     timeout_s: int = 0,
+    channel: str = API_CHANNEL,
 ) -> Done[PaymentResult]:
-    """Pay ``orders`` (linked: all or nothing) once for ``request``'s idempotency key."""
+    """Pay ``orders`` (linked: all or nothing) once for ``request``'s idempotency key.
+    ``channel`` names where the customer paid (``api``, ``web``): the postings carry it
+    and the limits of that channel apply."""
     kept = idempotency.find(ctx, request)
     if kept is not None:
         return Done(kept, None)
@@ -252,7 +260,7 @@ def pay(
     if payment.needs_step_up and step_up is None:
         challenge = _issue_challenge(ctx, actor, payment, policy)
         raise StepUpChallenge(str(challenge.id), challenge.summary, challenge.expires_at_us)
-    transfers = _transfers(payment, request, actor.user_id, kind, timeout_s)
+    transfers = _transfers(payment, request, actor.user_id, kind, timeout_s, channel)
     digest = payment_digest(payment.legs)
 
     def work(uow: UnitOfWork) -> PaymentResult:
@@ -269,7 +277,7 @@ def pay(
                 uow,
                 ctx.clock.today(),
                 payment.customer,
-                API_CHANNEL,
+                channel,
                 payment.currency,
                 [g.amount_minor for g in payment.legs],
             )
@@ -322,3 +330,12 @@ def _may_see(uow: UnitOfWork, actor: Actor, account: Account) -> bool:
     except OutsideBranch:
         return False
     return True
+
+
+def preview(
+    ctx: Context, actor: Actor, orders: Sequence[PaymentOrder], policy: StepUpPolicy
+) -> Payment:
+    """The payment as it would be made, for a confirmation page: the accounts resolved
+    (refused as ``pay`` would refuse them) and whether it needs step-up. Changes nothing."""
+    with ctx.read() as uow:
+        return prepare(uow, actor, orders, policy)

@@ -10,14 +10,17 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+from ebank.application.ports_cards import CardStore
 from ebank.application.ports_controls import (
     ApprovalStore,
     ChallengeStore,
     IdempotencyStore,
     LimitStore,
 )
+from ebank.application.ports_corporate import CorporateStore
 from ebank.application.ports_customers import BeneficiaryStore, CustomerReadStore
 from ebank.application.ports_identity import AuditStore, SessionStore, UserStore
+from ebank.application.ports_tickets import TicketStore
 from ebank.domain.accounts import Account, AccountStatus, Balances, GlKind
 from ebank.domain.branches import Branch
 from ebank.domain.customers import Customer
@@ -180,6 +183,13 @@ class UnitOfWork(Protocol):
     def beneficiaries(self) -> BeneficiaryStore: ...
     @property
     def customer_reads(self) -> CustomerReadStore: ...
+    @property
+    def corporate(self) -> CorporateStore: ...
+    @property
+    def cards(self) -> CardStore: ...
+
+    @property
+    def tickets(self) -> TicketStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

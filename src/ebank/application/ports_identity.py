@@ -203,6 +203,11 @@ class SecretBox(Protocol):
 
     def seal(self, plaintext: str) -> str: ...
     def open(self, sealed: str) -> str: ...
+    def keyed_hash(self, text: str) -> str:
+        """A keyed hash (64 hex digits) of ``text``, to find a record by a secret
+        (a card number) without storing it in clear; the same text always gives the same
+        hash under the same key."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

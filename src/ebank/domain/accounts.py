@@ -36,6 +36,9 @@ class GlKind(StrEnum):
     INTEREST_EXPENSE = "interest_expense"
     SUSPENSE = "suspense"  # items awaiting investigation; migration opening balances
     CAPITAL = "capital"  # paid-in capital: head office only, funds the vaults
+    # A teller's own cash box (one per teller and currency, not per branch): it takes
+    # a float from the branch vault (CASH) when a shift opens and returns it at close.
+    TELLER_CASH = "teller_cash"
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,3 +248,108 @@ class TotpAlreadyEnrolled(DomainError):
     """An authenticator app is already enrolled: a new one needs an administrator."""
 
     code = "totp_already_enrolled"
+
+
+# --- cards (W4) -------------------------------------------------------------------------
+
+
+class CardNotFound(NotFound):
+    code = "card_not_found"
+
+
+class CardStatusConflict(DomainError):
+    """The card's present status forbids the action (lifting a report on an active card,
+    anything on a permanently blocked one)."""
+
+    code = "card_status_conflict"
+
+
+class CardLimitAboveMaximum(InvalidInput):
+    code = "card_limit_above_maximum"
+
+
+class CardAccountNotAllowed(InvalidInput):
+    """The account is not the customer's, not open, or not of a product a card reaches."""
+
+    code = "card_account_not_allowed"
+
+
+# --- back office: the teller's counter and onboarding (W3) ------------------------------
+
+
+class ResidentIdInvalid(InvalidInput):
+    """A Chinese resident identity number that is not well formed: ``reason`` says which
+    part is wrong (``format``, ``checksum``, ``birth_date`` or ``region``)."""
+
+    code = "resident_id_invalid"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the resident identity number is not valid: {reason}")
+        self.reason = reason
+
+
+class ShiftAlreadyOpen(DomainError):
+    """The teller already has a shift open in this currency: close it first."""
+
+    code = "shift_already_open"
+
+
+class NoOpenShift(DomainError):
+    """Cash at the counter needs an open shift (a cash box with its float)."""
+
+    code = "no_open_shift"
+
+
+class TellerCashShort(DomainError):
+    """The teller's cash box holds less than the amount to pay out."""
+
+    code = "teller_cash_short"
+
+
+# --- corporate online banking (W2) --------------------------------------------------------
+
+
+class CorporatePaymentNotFound(NotFound):
+    code = "corporate_payment_not_found"
+
+
+class CorporatePaymentNotPending(DomainError):
+    """The payment was already approved, rejected or cancelled."""
+
+    code = "corporate_payment_not_pending"
+
+
+class BatchFileRejected(InvalidInput):
+    """A batch payment file with bad lines: nothing was submitted. ``problems`` holds
+    ``(line number, problem code, parameters)`` for each (line 0: the file as a whole)."""
+
+    code = "batch_file_rejected"
+
+    def __init__(
+        self, problems: list[tuple[int, str, dict[str, str]]], message: str = ""
+    ) -> None:
+        super().__init__(message or f"{len(problems)} problems in the file: nothing submitted")
+        self.problems = problems
+
+
+class ConfirmationNotFound(NotFound):
+    code = "balance_confirmation_not_found"
+
+
+class ConfirmationNotPending(DomainError):
+    """The balance confirmation was already answered (or the dispute already resolved)."""
+
+    code = "balance_confirmation_not_pending"
+
+
+# --- customer tickets (W1) ---------------------------------------------------------------
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+
+
+class TicketStatusConflict(DomainError):
+    """A ticket status change that is not allowed (a closed ticket stays closed)."""
+
+    code = "ticket_status_conflict"

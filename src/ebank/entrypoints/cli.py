@@ -31,7 +31,7 @@ from ebank.domain.customers import CustomerKind, IdType, Tier
 from ebank.domain.errors import CustomerNotFound, DomainError, InvalidInput, TransferNotFound
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.transfers import JournalEntry
-from ebank.entrypoints import cli_security
+from ebank.entrypoints import cli_cards, cli_security
 from ebank.entrypoints.cli_import import import_command
 from ebank.entrypoints.cli_serve import demo_code_command, serve_command
 from ebank.entrypoints.error_codes import answer_for_error
@@ -64,6 +64,7 @@ for sub, name in (
     app.add_typer(sub, name=name)
 app.add_typer(cli_security.user_app, name="user")
 app.add_typer(cli_security.audit_app, name="audit")
+app.add_typer(cli_cards.card_app, name="card")
 app.command("import")(import_command)
 app.command("serve")(serve_command)
 app.command("demo-code")(demo_code_command)

@@ -133,6 +133,33 @@ _TABLE: dict[str, Answer] = {
     "beneficiary_mismatch": Answer(
         422, "14", "the account number and name do not match an open account"
     ),
+    # cards (W4)
+    "card_not_found": Answer(404, "14", "no such card"),
+    "card_status_conflict": Answer(409, "62", "not allowed in the card's present status"),
+    "card_limit_above_maximum": Answer(422, "61", "a card limit is above the bank's maximum"),
+    "card_account_not_allowed": Answer(
+        422, "12", "that account cannot be linked to a card of this customer"
+    ),
+    # back office (W3)
+    "resident_id_invalid": Answer(
+        422, "30", "the resident identity number is not valid: check it against the card"
+    ),
+    "shift_already_open": Answer(409, "94", "your shift is already open"),
+    "no_open_shift": Answer(409, "57", "open your shift (cash box) first"),
+    "teller_cash_short": Answer(422, "51", "your cash box does not hold that much"),
+    # corporate online banking (W2)
+    "corporate_payment_not_found": Answer(404, "12", "no such payment"),
+    "corporate_payment_not_pending": Answer(409, "12", "the payment was already decided"),
+    "batch_file_rejected": Answer(
+        422, "30", "the file has errors: nothing was submitted (see the report)"
+    ),
+    "balance_confirmation_not_found": Answer(404, "12", "no such balance confirmation"),
+    "balance_confirmation_not_pending": Answer(
+        409, "12", "the balance confirmation was already answered"
+    ),
+    # customer tickets (W1)
+    "ticket_not_found": Answer(404, "12", "no such message"),
+    "ticket_status_conflict": Answer(409, "12", "this message cannot change that way"),
 }
 SYSTEM_ERROR = Answer(500, "96", "system error")
 

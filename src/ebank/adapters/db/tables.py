@@ -100,8 +100,11 @@ accounts = Table(
     Column("credits_posted", BigInteger, nullable=False, server_default="0"),
     Column("opened_at_us", BigInteger, nullable=False),
     Column("closed_at_us", BigInteger, nullable=True),
+    # A teller's own cash box (gl_kind 'teller_cash', migration 0004): one per teller
+    # and currency.
+    Column("teller_id", BigInteger, ForeignKey("users.id"), nullable=True),
     UniqueConstraint("id", "currency"),
-    UniqueConstraint("branch_code", "gl_kind", "currency"),
+    UniqueConstraint("teller_id", "currency"),
     CheckConstraint("status IN ('active', 'frozen', 'dormant', 'closed')", name="status"),
     CheckConstraint(
         "debits_pending >= 0 AND debits_posted >= 0 AND credits_pending >= 0"
@@ -118,8 +121,22 @@ accounts = Table(
         name="credits_within_debits",
     ),
     CheckConstraint("(customer_id IS NULL) = (gl_kind IS NOT NULL)", name="owner"),
+    CheckConstraint(
+        "(teller_id IS NOT NULL) = (gl_kind IS NOT NULL AND gl_kind = 'teller_cash')",
+        name="teller",
+    ),
 )
 Index("ix_accounts_customer_id", accounts.c.customer_id)
+# One GL account per branch, kind and currency, except tellers' cash boxes (per teller).
+Index(
+    "uq_accounts_branch_code_gl_kind_currency",
+    accounts.c.branch_code,
+    accounts.c.gl_kind,
+    accounts.c.currency,
+    unique=True,
+    sqlite_where=text("gl_kind <> 'teller_cash'"),
+    postgresql_where=text("gl_kind <> 'teller_cash'"),
+)
 
 transfers = Table(
     "transfers",

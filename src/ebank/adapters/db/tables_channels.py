@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from ebank.adapters.db.tables import RowId, metadata
@@ -199,3 +200,12 @@ teller_shifts = Table(
     CheckConstraint("status IN ('open', 'balanced', 'difference')", name="status"),
 )
 Index("ix_teller_shifts_user_id", teller_shifts.c.user_id)
+# One open shift per teller and currency (migration 0004).
+Index(
+    "uq_teller_shifts_open",
+    teller_shifts.c.user_id,
+    teller_shifts.c.currency,
+    unique=True,
+    sqlite_where=text("status = 'open'"),
+    postgresql_where=text("status = 'open'"),
+)

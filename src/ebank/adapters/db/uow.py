@@ -7,12 +7,15 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from ebank.adapters.db.cards import SqlCards
 from ebank.adapters.db.controls import SqlApprovals, SqlChallenges, SqlIdempotency, SqlLimits
+from ebank.adapters.db.corporate import SqlCorporate
 from ebank.adapters.db.customer_services import SqlBeneficiaries, SqlCustomerReads
 from ebank.adapters.db.engine import READ_ONLY
 from ebank.adapters.db.identity import SqlAudit, SqlSessions, SqlUsers
 from ebank.adapters.db.journal import SqlJournal
 from ebank.adapters.db.repositories import SqlAccounts, SqlBranches, SqlCustomers, SqlSequences
+from ebank.adapters.db.tickets import SqlTickets
 
 
 class SqlUnitOfWork:
@@ -32,6 +35,9 @@ class SqlUnitOfWork:
     challenges: SqlChallenges
     beneficiaries: SqlBeneficiaries
     customer_reads: SqlCustomerReads
+    corporate: SqlCorporate
+    cards: SqlCards
+    tickets: SqlTickets
 
     def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self.engine = engine
@@ -58,6 +64,9 @@ class SqlUnitOfWork:
         self.challenges = SqlChallenges(conn)
         self.beneficiaries = SqlBeneficiaries(conn)
         self.customer_reads = SqlCustomerReads(conn)
+        self.corporate = SqlCorporate(conn)
+        self.cards = SqlCards(conn)
+        self.tickets = SqlTickets(conn)
         return self
 
     def __exit__(

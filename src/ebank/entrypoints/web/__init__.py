@@ -15,12 +15,24 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from ebank.domain.errors import DomainError
-from ebank.entrypoints.web import pages_public
+from ebank.entrypoints.web import (
+    pages_cards,  # W4: cards
+    pages_corporate,  # W2: corporate banking
+    pages_my,  # W1: personal banking
+    pages_office,
+    pages_public,
+)
 from ebank.entrypoints.web.render import error_text, gettext, redirect, render, sign_in_url
 from ebank.entrypoints.web.session import CsrfRejected, SignInRequired, end_session
 
 STATIC = Path(__file__).with_name("static")
-ROUTERS = (pages_public.router,)
+ROUTERS = (
+    pages_public.router,
+    pages_office.router,
+    pages_my.router,
+    pages_cards.router,
+    pages_corporate.router,  # W2
+)
 
 
 def install(app: FastAPI) -> None:
@@ -50,5 +62,8 @@ def error_page(request: Request, error: DomainError) -> Response:
 
 
 def http_error_page(request: Request, status: int) -> Response:
-    message = gettext(request, "Page not found" if status == 404 else "Something went wrong")
+    if status == 404:
+        message = gettext(request, "Page not found")
+    else:
+        message = gettext(request, "Something went wrong")
     return render(request, "error.html", {"message": message}, status=status)

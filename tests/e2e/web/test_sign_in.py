@@ -3,13 +3,17 @@ with a clear message."""
 
 from __future__ import annotations
 
+import re
+
+import pyotp
 from playwright.sync_api import Page, expect
 
-from e2e.api.support import add_user, code_now
+from e2e.api.support import TEST_PASSWORD, add_user, code_now, fixed_clock
 from e2e.web.conftest import shot
+from ebank.application import identity
 from ebank.bootstrap import Bank
-from ebank.domain.access import Role
-from factories import bank_with_branch
+from ebank.domain.access import Role, UserKind
+from factories import bank_with_branch, individual
 
 
 def test_sign_in_page_in_both_languages_and_a_wrong_code(page: Page, web_bank: Bank) -> None:
@@ -28,3 +32,34 @@ def test_sign_in_page_in_both_languages_and_a_wrong_code(page: Page, web_bank: B
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("not right")
     shot(page, "login-wrong-code")
+
+
+def test_first_sign_in_sets_up_the_authenticator_app(page: Page, web_bank: Bank) -> None:
+    bank_with_branch(web_bank.ctx)
+    customer = individual(web_bank.ctx, "0100")
+    identity.create_user(
+        web_bank.ctx,
+        username="new.customer",
+        password=TEST_PASSWORD,
+        kind=UserKind.CUSTOMER,
+        role=Role.CUSTOMER,
+        display_name="New customer",
+        customer_id=customer.id,
+    )
+    page.goto("/login")
+    page.locator("#username").fill("new.customer")
+    page.locator("#password").fill(TEST_PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page.get_by_role("heading", name="设置身份验证器应用")).to_be_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
+    shot(page, "enrol-authenticator")
+    secret = page.locator("code").inner_text().strip()
+    clock = fixed_clock(web_bank)
+    clock.advance(30)
+    code = pyotp.TOTP(secret).at(clock.now_us() // 1_000_000)
+    page.locator("#otp").fill(code)
+    page.locator("form[action='/enrol'] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/my$"))
+    # The enrolment-only session is gone: the pages now need the full session, which works.
+    page.goto("/my")
+    expect(page).to_have_url(re.compile(r"/my$"))

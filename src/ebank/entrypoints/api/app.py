@@ -88,7 +88,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return problem_for_error(exc, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
-    def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if web.is_web_path(request.url.path):
+            return web.invalid_form_page(request)
         # Never echo the input back: it may be a password or a one-time code.
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}

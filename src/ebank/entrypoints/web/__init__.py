@@ -67,3 +67,9 @@ def http_error_page(request: Request, status: int) -> Response:
     else:
         message = gettext(request, "Something went wrong")
     return render(request, "error.html", {"message": message}, status=status)
+
+
+def invalid_form_page(request: Request) -> Response:
+    """A form the browser's own checks should have stopped (or a hand-made request)."""
+    message = error_text(request, "invalid_input")
+    return render(request, "error.html", {"message": message}, status=422)

@@ -7,14 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from ebank.application import identity, sessions
+from ebank.application import credentials, identity, sessions
 from ebank.application.context import Context
 from ebank.domain.access import CUSTOMER_ROLES, Actor, Role
-from ebank.domain.errors import DomainError
+from ebank.domain.errors import DomainError, TotpAlreadyEnrolled
 from ebank.entrypoints.web import i18n
 from ebank.entrypoints.web.render import error_text, redirect, render
 from ebank.entrypoints.web.session import (
     LANGUAGE_COOKIE,
+    EnrollingActor,
     SignInRequired,
     check_csrf,
     client_address,
@@ -67,7 +68,7 @@ def login(
     request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=128)],
-    otp: Annotated[str, Form(max_length=10)],
+    otp: Annotated[str, Form(max_length=10)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     ctx = _ctx(request)
@@ -91,7 +92,42 @@ def login(
             status=401 if exc.code != "user_locked" else 423,
         )
     start_session(request, tokens)
+    if tokens.scope != identity.SCOPE_FULL:
+        return redirect(request, "/enrol")
     return redirect(request, _safe_next(next) or home_of(actor))
+
+
+@router.get("/enrol")
+def enrol_page(request: Request, actor: EnrollingActor) -> Response:
+    """First sign-in without a second factor: set up the authenticator app."""
+    try:
+        enrolment = credentials.start_enrolment(_ctx(request), actor)
+    except TotpAlreadyEnrolled:
+        return redirect(request, home_of(actor))
+    return render(request, "enrol.html", {"enrolment": enrolment})
+
+
+@router.post("/enrol", dependencies=[Depends(check_csrf)])
+def enrol(
+    request: Request,
+    actor: EnrollingActor,
+    otp: Annotated[str, Form(max_length=10)],
+) -> Response:
+    ctx = _ctx(request)
+    try:
+        tokens = credentials.confirm_enrolment(
+            ctx,
+            actor,
+            otp.strip(),
+            client_address(request),
+            request.headers.get("user-agent", "")[:200],
+        )
+    except DomainError as exc:
+        return render(
+            request, "enrol.html", {"error": error_text(request, exc.code), "retry": True}, 422
+        )
+    start_session(request, tokens)
+    return redirect(request, home_of(actor))
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])

@@ -68,12 +68,21 @@ async def check_csrf(request: Request) -> None:
 
 def web_actor(request: Request) -> Actor:
     """The signed-in visitor; refreshes an expired access token once."""
+    return _actor(request, allow_enrol=False)
+
+
+def enrolling_actor(request: Request) -> Actor:
+    """The visitor signed in with a password only, who must enrol a second factor."""
+    return _actor(request, allow_enrol=True)
+
+
+def _actor(request: Request, *, allow_enrol: bool) -> Actor:
     ctx = _ctx(request)
     address = client_address(request)
     access = request.cookies.get(ACCESS_COOKIE)
     if access:
         try:
-            actor = identity.actor_for_token(ctx, access, address)
+            actor = identity.actor_for_token(ctx, access, address, allow_enrol=allow_enrol)
         except TokenExpired:
             pass
         except TokenInvalid as exc:
@@ -86,7 +95,7 @@ def web_actor(request: Request) -> Actor:
         raise SignInRequired
     try:
         tokens = sessions.refresh(ctx, refresh, address)
-        actor = identity.actor_for_token(ctx, tokens.access_token, address)
+        actor = identity.actor_for_token(ctx, tokens.access_token, address, allow_enrol=allow_enrol)
     except DomainError as exc:
         raise SignInRequired from exc
     request.state.new_tokens = tokens
@@ -95,6 +104,7 @@ def web_actor(request: Request) -> Actor:
 
 
 WebActor = Annotated[Actor, Depends(web_actor)]
+EnrollingActor = Annotated[Actor, Depends(enrolling_actor)]
 
 
 def start_session(request: Request, tokens: sessions.Tokens) -> None:

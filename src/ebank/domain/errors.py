@@ -325,9 +325,7 @@ class BatchFileRejected(InvalidInput):
 
     code = "batch_file_rejected"
 
-    def __init__(
-        self, problems: list[tuple[int, str, dict[str, str]]], message: str = ""
-    ) -> None:
+    def __init__(self, problems: list[tuple[int, str, dict[str, str]]], message: str = "") -> None:
         super().__init__(message or f"{len(problems)} problems in the file: nothing submitted")
         self.problems = problems
 

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.api.support import add_user
+from e2e.api.support import add_user, fixed_clock
 from e2e.web.conftest import shot, sign_in
 from ebank.application import banking, corporate
 from ebank.application.verify import verify_ledger
@@ -107,3 +107,46 @@ def _actor(bank: Bank, user_id: int) -> Actor:
         user = uow.users.get(user_id)
     assert user is not None
     return Actor(user.user_id, user.username, UserKind.STAFF, user.role, branch_code=BRANCH)
+
+
+def test_a_disputed_balance_reaches_the_back_office_which_resolves_it(
+    page: Page, web_bank: Bank
+) -> None:
+    ctx = web_bank.ctx
+    bank_with_branch(ctx)
+    company = corporate_customer(ctx, BRANCH, name="上海明月贸易有限公司")
+    account = banking.open_account(ctx, company.number, "CUR", "CNY", BRANCH)
+    deposit(ctx, account, 1_234_500)
+    approver = add_user(web_bank, role=Role.APPROVER, customer_id=company.id)
+    maker = add_user(web_bank, role=Role.MAKER, customer_id=company.id)
+    staff = add_user(web_bank, role=Role.SUPERVISOR, branch_code=BRANCH)
+    fixed_clock(web_bank).advance(31 * 86400)  # the month of the deposit has closed
+
+    sign_in(page, web_bank, approver)
+    page.goto("/corporate/reconciliation")
+    card = page.locator("section.card", has_text=account.number)
+    expect(card).to_contain_text("¥12,345.00")
+    card.get_by_label("或说明不符之处").fill("我方记录为 12,000.00 元")
+    card.get_by_role("button", name="提出异议").click()
+    expect(page.get_by_role("status")).to_contain_text("异议已提交")
+    shot(page, "corporate-reconciliation")
+    page.get_by_role("button", name="退出").click()
+
+    sign_in(page, web_bank, staff)
+    page.goto("/office/reconciliations")
+    dispute = page.locator("section.card", has_text=account.number)
+    expect(dispute).to_contain_text("我方记录为 12,000.00 元")
+    shot(page, "office-reconciliations")
+    dispute.get_by_label("处理说明").fill("已核对：差额为 11 月手续费，已退还")
+    dispute.get_by_role("button", name="处理完毕").click()
+    expect(page.get_by_role("status")).to_contain_text("异议已处理")
+    expect(page.locator("section.card", has_text=account.number)).to_have_count(0)
+
+    page.goto(f"/office/corporate?customer={company.number}")
+    row = page.get_by_role("row", name=re.compile(maker.username))
+    row.get_by_label("单笔").fill("20000")
+    row.get_by_label("每日").fill("50000.00")
+    row.get_by_role("button", name="设置限额").click()
+    expect(page.get_by_role("status")).to_contain_text("限额已保存")
+    expect(page.get_by_role("row", name=re.compile(maker.username))).to_contain_text("¥50,000.00")
+    shot(page, "office-corporate-limits")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from ebank.application import corporate, reconciliation
+from ebank.domain.customers import Customer
 from ebank.domain.errors import DomainError, InvalidInput
 from ebank.domain.money import Currency, Money
 from ebank.entrypoints.web.pages_corporate_base import CSRF, ctx_of
@@ -67,7 +68,8 @@ def _users_page(
     notice: str | None = None,
     error: str | None = None,
 ) -> Response:
-    company, users = None, []
+    company: Customer | None = None
+    users: list[corporate.UserWithLimits] = []
     if customer_number.strip():
         try:
             company, users = corporate.company_users_for_staff(

@@ -17,8 +17,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+# Importing the table modules registers their tables on the one metadata.
 import ebank.adapters.db.tables_access
-import ebank.adapters.db.tables_channels  # noqa: F401  (registers its tables)
+import ebank.adapters.db.tables_channels
+import ebank.adapters.db.tables_switch  # noqa: F401
 from ebank.adapters.clock import FixedClock
 from ebank.adapters.db.engine import make_engine, normalise_url, upgrade
 from ebank.adapters.db.tables import metadata

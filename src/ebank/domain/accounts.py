@@ -39,6 +39,7 @@ class GlKind(StrEnum):
     # A teller's own cash box (one per teller and currency, not per branch): it takes
     # a float from the branch vault (CASH) when a shift opens and returns it at close.
     TELLER_CASH = "teller_cash"
+    ATM_CASH = "atm_cash"  # the cash in one ATM (migration 0005), named by its terminal
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,15 +127,16 @@ accounts = Table(
     ),
 )
 Index("ix_accounts_customer_id", accounts.c.customer_id)
-# One GL account per branch, kind and currency, except tellers' cash boxes (per teller).
+# One GL account per branch, kind and currency, except tellers' cash boxes (one per
+# teller) and ATMs' cash (one per ATM, named by the terminal: migration 0005).
 Index(
     "uq_accounts_branch_code_gl_kind_currency",
     accounts.c.branch_code,
     accounts.c.gl_kind,
     accounts.c.currency,
     unique=True,
-    sqlite_where=text("gl_kind <> 'teller_cash'"),
-    postgresql_where=text("gl_kind <> 'teller_cash'"),
+    sqlite_where=text("gl_kind NOT IN ('teller_cash', 'atm_cash')"),
+    postgresql_where=text("gl_kind NOT IN ('teller_cash', 'atm_cash')"),
 )
 
 transfers = Table(

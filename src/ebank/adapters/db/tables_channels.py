@@ -33,6 +33,8 @@ cards = Table(
     Column("pan_hash", String(64), nullable=False, unique=True),
     Column("pan_enc", String(256), nullable=False),
     Column("pan_last4", String(4), nullable=False),
+    # The first six digits (the issuer's BIN), for showing "6217 **** **** 1234" (0005).
+    Column("pan_prefix", String(8), nullable=True),
     Column("customer_id", BigInteger, ForeignKey("customers.id"), nullable=False),
     Column("expiry", String(4), nullable=False),  # YYMM
     Column("status", String(24), nullable=False),

@@ -6,8 +6,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+# Importing the table modules registers their tables on the one metadata.
 import ebank.adapters.db.tables_access
-import ebank.adapters.db.tables_channels  # noqa: F401  (registers its tables)
+import ebank.adapters.db.tables_channels
+import ebank.adapters.db.tables_switch  # noqa: F401
 from ebank.adapters.db.tables import metadata
 
 config = context.config

@@ -68,7 +68,7 @@ def test_the_head_office_gets_its_internal_accounts(ctx: Context, store: FakeSto
     accounts = list(store.state.accounts.values())
     # Tellers' cash boxes are per teller, opened at their first shift, not per branch.
     assert sorted(a.gl_kind for a in accounts if a.gl_kind) == sorted(
-        set(GlKind) - {GlKind.TELLER_CASH}
+        set(GlKind) - {GlKind.TELLER_CASH, GlKind.ATM_CASH}
     )
     for a in accounts:
         assert a.branch_code == HEAD_OFFICE

@@ -14,7 +14,6 @@ from sqlalchemy import text
 from e2e.api.support import add_user
 from ebank.adapters.clock import BANK_TIMEZONE
 from ebank.adapters.db.engine import downgrade, make_engine, schema_revision, upgrade
-from ebank.adapters.db.office import SQL_OFFICE_STORES as STORES
 from ebank.application import approvals, ledger, office, teller
 from ebank.application.audit import search
 from ebank.application.idempotency import IdempotentRequest
@@ -70,26 +69,26 @@ def test_a_shift_from_float_to_count(bank: Bank) -> None:
     clerk = staff(bank, Role.TELLER)
 
     with pytest.raises(NoOpenShift):
-        teller.cash_deposit(ctx, clerk, STORES, account.number, cny(10), key(clerk))
-    shift = teller.open_shift(ctx, clerk, STORES, cny(100_000), key(clerk))
+        teller.cash_deposit(ctx, clerk, account.number, cny(10), key(clerk))
+    shift = teller.open_shift(ctx, clerk, cny(100_000), key(clerk))
     assert shift.status is ShiftStatus.OPEN
     assert ledger_balance(bank, shift.box_account_id) == 10_000_000
     assert ledger_balance(bank, vault_id) == 10_000_000
     with pytest.raises(ShiftAlreadyOpen):
-        teller.open_shift(ctx, clerk, STORES, cny(1), key(clerk))
+        teller.open_shift(ctx, clerk, cny(1), key(clerk))
 
     once = key(clerk, "deposit")
-    first = teller.cash_deposit(ctx, clerk, STORES, account.number, cny(2_000), once)
-    again = teller.cash_deposit(ctx, clerk, STORES, account.number, cny(2_000), once)
+    first = teller.cash_deposit(ctx, clerk, account.number, cny(2_000), once)
+    again = teller.cash_deposit(ctx, clerk, account.number, cny(2_000), once)
     assert again == first and first.transfer_id is not None
     assert ledger_balance(bank, account.id) == 200_000  # posted once
-    teller.cash_withdrawal(ctx, clerk, STORES, account.number, cny(500), key(clerk))
+    teller.cash_withdrawal(ctx, clerk, account.number, cny(500), key(clerk))
     assert ledger_balance(bank, account.id) == 150_000
     assert ledger_balance(bank, shift.box_account_id) == 10_150_000
     with pytest.raises(TellerCashShort):
-        teller.cash_withdrawal(ctx, clerk, STORES, account.number, cny(200_000), key(clerk))
+        teller.cash_withdrawal(ctx, clerk, account.number, cny(200_000), key(clerk))
 
-    closed = teller.close_shift(ctx, clerk, STORES, cny(101_400), key(clerk), note="short")
+    closed = teller.close_shift(ctx, clerk, cny(101_400), key(clerk), note="short")
     assert closed.status is ShiftStatus.DIFFERENCE
     assert (closed.expected_minor, closed.counted_minor) == (10_150_000, 10_140_000)
     assert closed.difference_minor == -10_000
@@ -98,11 +97,11 @@ def test_a_shift_from_float_to_count(bank: Bank) -> None:
     suspense = gl(ctx, GlKind.SUSPENSE, BRANCH)
     assert ledger_balance(bank, suspense.id) == -10_000  # a shortage to investigate
 
-    second = teller.open_shift(ctx, clerk, STORES, cny(1_000), key(clerk))
+    second = teller.open_shift(ctx, clerk, cny(1_000), key(clerk))
     assert second.box_account_id == shift.box_account_id  # the same box, again
-    balanced = teller.close_shift(ctx, clerk, STORES, cny(1_000), key(clerk))
+    balanced = teller.close_shift(ctx, clerk, cny(1_000), key(clerk))
     assert balanced.status is ShiftStatus.BALANCED and balanced.difference_minor == 0
-    box = teller.cash_box(ctx, clerk, STORES, "CNY")
+    box = teller.cash_box(ctx, clerk, "CNY")
     assert box.shift is None and [s.status for s in box.recent][:2] == [
         ShiftStatus.BALANCED,
         ShiftStatus.DIFFERENCE,
@@ -117,10 +116,10 @@ def test_a_large_withdrawal_waits_for_a_supervisor(bank: Bank) -> None:
     fund_vault(bank, 200_000)
     account = savings(ctx, individual(ctx, BRANCH), branch_code=BRANCH)
     clerk, boss = staff(bank, Role.TELLER), staff(bank, Role.SUPERVISOR)
-    shift = teller.open_shift(ctx, clerk, STORES, cny(150_000), key(clerk))
-    teller.cash_deposit(ctx, clerk, STORES, account.number, cny(80_000), key(clerk))
+    shift = teller.open_shift(ctx, clerk, cny(150_000), key(clerk))
+    teller.cash_deposit(ctx, clerk, account.number, cny(80_000), key(clerk))
 
-    receipt = teller.cash_withdrawal(ctx, clerk, STORES, account.number, cny(60_000), key(clerk))
+    receipt = teller.cash_withdrawal(ctx, clerk, account.number, cny(60_000), key(clerk))
     assert receipt.waiting and receipt.approval_id is not None
     assert ledger_balance(bank, account.id) == 8_000_000  # nothing moved yet
     approvals.approve(ctx, boss, receipt.approval_id, "customer identified")
@@ -153,7 +152,7 @@ def test_migration_0004_keeps_accounts_and_transfers(database_url: str, bank: Ba
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert ledger_balance(bank, account.id) == 30_000
         clerk = staff(bank, Role.TELLER)
-        teller.open_shift(ctx, clerk, STORES, cny(100), key(clerk))
+        teller.open_shift(ctx, clerk, cny(100), key(clerk))
         with pytest.raises(RuntimeError, match="teller cash box"):
             downgrade(engine, "0003")  # the older schema cannot hold a cash box
         assert schema_revision(engine)[0] == schema_revision(engine)[1]
@@ -171,7 +170,7 @@ def test_the_dashboard_counts_channels_and_the_substitution_rate(bank: Bank) -> 
     for channel in ("web", "api", "atm"):
         ledger.transfer(ctx, payer.number, payee.number, cny(10), channel=channel)
     clerk = staff(bank, Role.TELLER)
-    view = office.branch_dashboard(ctx, clerk, STORES, BANK_TIMEZONE)
+    view = office.branch_dashboard(ctx, clerk, BANK_TIMEZONE)
     assert view.branches == [BRANCH]
     assert (view.today.figures.customers, view.today.figures.accounts) == (1, 1)
     by_channel = {v.channel: (v.count, v.amount_minor) for v in view.last_30_days.figures.volumes}

@@ -23,7 +23,7 @@ from ebank.application.context import Context
 from ebank.application.history_search import day_start_us
 from ebank.application.ports import ConcurrencyConflict, UnitOfWork
 from ebank.application.ports_identity import AuditQuery
-from ebank.application.ports_office import BranchFigures, OfficeStores
+from ebank.application.ports_office import BranchFigures
 from ebank.application.queries import AccountView
 from ebank.application.visibility import branches_in_scope, customer_for
 from ebank.domain.access import STAFF_ROLES, Actor, Role, require_role
@@ -75,14 +75,14 @@ class Dashboard:
     last_30_days: PeriodFigures
 
 
-def branch_dashboard(ctx: Context, actor: Actor, stores: OfficeStores, tz: tzinfo) -> Dashboard:
+def branch_dashboard(ctx: Context, actor: Actor, tz: tzinfo) -> Dashboard:
     """The figures of the actor's branch scope, for today and the last 30 days (today
     included), days in the bank's time zone ``tz``."""
     require_role(actor, STAFF_ROLES)
     today = ctx.clock.today()
     with ctx.read() as uow:
         scope = branches_in_scope(uow, actor)
-        reads = stores.reads(uow)
+        reads = uow.office_reads
         daily = reads.branch_figures(scope, day_start_us(today, tz))
         monthly = reads.branch_figures(
             scope, day_start_us(today - timedelta(days=TREND_DAYS - 1), tz)

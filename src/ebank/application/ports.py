@@ -20,6 +20,7 @@ from ebank.application.ports_controls import (
 from ebank.application.ports_corporate import CorporateStore
 from ebank.application.ports_customers import BeneficiaryStore, CustomerReadStore
 from ebank.application.ports_identity import AuditStore, SessionStore, UserStore
+from ebank.application.ports_office import OfficeReads, TellerStore
 from ebank.application.ports_tickets import TicketStore
 from ebank.domain.accounts import Account, AccountStatus, Balances, GlKind
 from ebank.domain.branches import Branch
@@ -190,6 +191,11 @@ class UnitOfWork(Protocol):
 
     @property
     def tickets(self) -> TicketStore: ...
+
+    @property
+    def teller(self) -> TellerStore: ...
+    @property
+    def office_reads(self) -> OfficeReads: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

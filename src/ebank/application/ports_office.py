@@ -1,10 +1,5 @@
 """Ports of the back office: tellers' cash boxes and shifts, and the branch dashboard's
 read-side figures.
-
-REQUEST (W3 to the lead): the unit of work has no member for these stores yet, and
-``ports.py``/``uow.py`` are not W3's to change. Until ``UnitOfWork`` gains ``teller``
-and ``office_reads`` members, the use cases are handed an ``OfficeStores`` that opens
-the stores on a unit of work (the SQL one: ``adapters.db.office.SQL_OFFICE_STORES``).
 """
 
 from __future__ import annotations
@@ -14,7 +9,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from ebank.application.ports import UnitOfWork
 from ebank.domain.accounts import Account
 
 
@@ -95,10 +89,3 @@ class OfficeReads(Protocol):
         and the customer transactions since ``since_us`` that touch their accounts, by
         channel and currency."""
         ...
-
-
-class OfficeStores(Protocol):
-    """Opens the back office's stores on a unit of work (see the module's REQUEST)."""
-
-    def teller(self, uow: UnitOfWork) -> TellerStore: ...
-    def reads(self, uow: UnitOfWork) -> OfficeReads: ...

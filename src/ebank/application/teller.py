@@ -21,7 +21,7 @@ from ebank.application.approvals import submit_or_run_in
 from ebank.application.context import Context
 from ebank.application.idempotency import IdempotentRequest
 from ebank.application.ports import UnitOfWork
-from ebank.application.ports_office import OfficeStores, Shift, ShiftClose, ShiftStatus
+from ebank.application.ports_office import Shift, ShiftClose, ShiftStatus
 from ebank.application.teller_support import (
     COUNTER_CHANNEL,
     COUNTER_ROLES,
@@ -60,11 +60,11 @@ MAX_NOTE_LENGTH = 500
 
 
 # -- the use cases ---------------------------------------------------------------------
-def cash_box(ctx: Context, actor: Actor, stores: OfficeStores, currency: str) -> CashBox:
+def cash_box(ctx: Context, actor: Actor, currency: str) -> CashBox:
     """The teller's open shift (if any), their box and its balance, and recent shifts."""
     require_role(actor, COUNTER_ROLES)
     with ctx.read() as uow:
-        teller = stores.teller(uow)
+        teller = uow.teller
         box = teller.cash_box(actor.user_id, currency)
         balance = uow.accounts.balances(box.id).ledger_minor if box is not None else 0
         open_shift = next(
@@ -74,9 +74,7 @@ def cash_box(ctx: Context, actor: Actor, stores: OfficeStores, currency: str) ->
         return CashBox(open_shift, box, balance, teller.recent_shifts(actor.user_id, 5))
 
 
-def open_shift(
-    ctx: Context, actor: Actor, stores: OfficeStores, float_amount: Money, idem: IdempotentRequest
-) -> Shift:
+def open_shift(ctx: Context, actor: Actor, float_amount: Money, idem: IdempotentRequest) -> Shift:
     """Open the teller's shift: the float moves from the branch vault into their box."""
     require_role(actor, COUNTER_ROLES)
     assert actor.branch_code is not None
@@ -86,10 +84,10 @@ def open_shift(
 
     def work(uow: UnitOfWork) -> Shift:
         now = ctx.clock.now_us()
-        teller = stores.teller(uow)
+        teller = uow.teller
         if teller.current_shift(actor.user_id, currency) is not None:
             raise ShiftAlreadyOpen(f"your {currency} shift is already open")
-        box = open_box(uow, stores, actor, currency, now)
+        box = open_box(uow, actor, currency, now)
         if float_amount.minor:
             vault = vault_of(uow, box.branch_code, currency)
             post(
@@ -118,7 +116,6 @@ def open_shift(
 def cash_deposit(
     ctx: Context,
     actor: Actor,
-    stores: OfficeStores,
     account_number: str,
     amount: Money,
     idem: IdempotentRequest,
@@ -129,7 +126,7 @@ def cash_deposit(
 
     def work(uow: UnitOfWork) -> CounterReceipt:
         now = ctx.clock.now_us()
-        shift = current(uow, stores, actor, amount.currency.code)
+        shift = current(uow, actor, amount.currency.code)
         account = customer_account(uow, actor, account_number)
         box = uow.accounts.get(shift.box_account_id)
         assert box is not None
@@ -171,7 +168,6 @@ def cash_deposit(
 def cash_withdrawal(
     ctx: Context,
     actor: Actor,
-    stores: OfficeStores,
     account_number: str,
     amount: Money,
     idem: IdempotentRequest,
@@ -184,7 +180,7 @@ def cash_withdrawal(
 
     def work(uow: UnitOfWork) -> CounterReceipt:
         now = ctx.clock.now_us()
-        shift = current(uow, stores, actor, amount.currency.code)
+        shift = current(uow, actor, amount.currency.code)
         account = customer_account(uow, actor, account_number)
         box = uow.accounts.get(shift.box_account_id)
         assert box is not None
@@ -229,7 +225,6 @@ def cash_withdrawal(
 def close_shift(
     ctx: Context,
     actor: Actor,
-    stores: OfficeStores,
     counted: Money,
     idem: IdempotentRequest,
     note: str = "",
@@ -246,7 +241,7 @@ def close_shift(
     def work(uow: UnitOfWork) -> Shift:
         now = ctx.clock.now_us()
         currency = counted.currency.code
-        shift = current(uow, stores, actor, currency)
+        shift = current(uow, actor, currency)
         box = uow.accounts.lock(shift.box_account_id)
         assert box is not None
         expected = uow.accounts.balances(box.id).ledger_minor
@@ -254,7 +249,7 @@ def close_shift(
         post(uow, _closing_moves(uow, actor, idem, box, counted, difference), now)
         status = ShiftStatus.BALANCED if difference == 0 else ShiftStatus.DIFFERENCE
         close = ShiftClose(expected, counted.minor, difference, status, note, now)
-        stores.teller(uow).close_shift(shift.id, close)
+        uow.teller.close_shift(shift.id, close)
         audit.record(
             uow,
             actor=actor,

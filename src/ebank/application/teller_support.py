@@ -15,7 +15,7 @@ from ebank.application.context import Context
 from ebank.application.idempotency import IdempotentRequest, Response
 from ebank.application.ledger import post_within
 from ebank.application.ports import UnitOfWork
-from ebank.application.ports_office import OfficeStores, Shift, ShiftStatus
+from ebank.application.ports_office import Shift, ShiftStatus
 from ebank.application.visibility import account_for
 from ebank.domain.access import Actor, Role
 from ebank.domain.accounts import (
@@ -86,11 +86,9 @@ def suspense_of(uow: UnitOfWork, branch_code: str, currency: str) -> Account:
     return suspense
 
 
-def open_box(
-    uow: UnitOfWork, stores: OfficeStores, actor: Actor, currency: str, now: int
-) -> Account:
+def open_box(uow: UnitOfWork, actor: Actor, currency: str, now: int) -> Account:
     """The teller's cash box in ``currency``, opened on first use in their branch."""
-    teller = stores.teller(uow)
+    teller = uow.teller
     box = teller.cash_box(actor.user_id, currency)
     if box is not None:
         return box
@@ -126,8 +124,8 @@ def post(uow: UnitOfWork, transfers: list[Transfer], now: int) -> bool:
     return all(outcome.replayed)
 
 
-def current(uow: UnitOfWork, stores: OfficeStores, actor: Actor, currency: str) -> Shift:
-    shift = stores.teller(uow).current_shift(actor.user_id, currency)
+def current(uow: UnitOfWork, actor: Actor, currency: str) -> Shift:
+    shift = uow.teller.current_shift(actor.user_id, currency)
     if shift is None:
         raise NoOpenShift(f"open your {currency} shift first")
     return shift

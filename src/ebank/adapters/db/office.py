@@ -13,8 +13,7 @@ from ebank.adapters.db import tables as t
 from ebank.adapters.db.driver import is_unique_violation
 from ebank.adapters.db.repositories import account_from_row
 from ebank.adapters.db.tables_channels import teller_shifts
-from ebank.adapters.db.uow import SqlUnitOfWork
-from ebank.application.ports import ConcurrencyConflict, UnitOfWork
+from ebank.application.ports import ConcurrencyConflict
 from ebank.application.ports_office import (
     BranchFigures,
     ChannelVolume,
@@ -196,21 +195,3 @@ class SqlOfficeReads:
                 for channel, currency, count, total in self.conn.execute(volumes)
             ],
         )
-
-
-class SqlOfficeStores:
-    """Opens the back office's stores on the SQL unit of work's connection."""
-
-    def teller(self, uow: UnitOfWork) -> SqlTeller:
-        return SqlTeller(_connection(uow))
-
-    def reads(self, uow: UnitOfWork) -> SqlOfficeReads:
-        return SqlOfficeReads(_connection(uow))
-
-
-def _connection(uow: UnitOfWork) -> Connection:
-    assert isinstance(uow, SqlUnitOfWork), "the SQL office stores need the SQL unit of work"
-    return uow.connection
-
-
-SQL_OFFICE_STORES = SqlOfficeStores()

@@ -14,6 +14,7 @@ from ebank.adapters.db.customer_services import SqlBeneficiaries, SqlCustomerRea
 from ebank.adapters.db.engine import READ_ONLY
 from ebank.adapters.db.identity import SqlAudit, SqlSessions, SqlUsers
 from ebank.adapters.db.journal import SqlJournal
+from ebank.adapters.db.office import SqlOfficeReads, SqlTeller
 from ebank.adapters.db.repositories import SqlAccounts, SqlBranches, SqlCustomers, SqlSequences
 from ebank.adapters.db.tickets import SqlTickets
 
@@ -34,6 +35,8 @@ class SqlUnitOfWork:
     approvals: SqlApprovals
     challenges: SqlChallenges
     beneficiaries: SqlBeneficiaries
+    teller: SqlTeller
+    office_reads: SqlOfficeReads
     customer_reads: SqlCustomerReads
     corporate: SqlCorporate
     cards: SqlCards
@@ -63,6 +66,8 @@ class SqlUnitOfWork:
         self.approvals = SqlApprovals(conn)
         self.challenges = SqlChallenges(conn)
         self.beneficiaries = SqlBeneficiaries(conn)
+        self.teller = SqlTeller(conn)
+        self.office_reads = SqlOfficeReads(conn)
         self.customer_reads = SqlCustomerReads(conn)
         self.corporate = SqlCorporate(conn)
         self.cards = SqlCards(conn)

@@ -18,7 +18,7 @@ from ebank.application.ports_identity import AuditQuery
 from ebank.domain.access import Role
 from ebank.domain.errors import DomainError
 from ebank.entrypoints.web import pages_office_counter, pages_office_customers
-from ebank.entrypoints.web.pages_office_common import STORES, TIMEZONE, ctx_of, staff_only
+from ebank.entrypoints.web.pages_office_common import TIMEZONE, ctx_of, staff_only
 from ebank.entrypoints.web.render import error_text, gettext, redirect, render
 from ebank.entrypoints.web.session import WebActor, check_csrf
 
@@ -42,7 +42,7 @@ CHANNEL_NAMES = {
 @router.get("/office")
 def dashboard(request: Request, actor: WebActor) -> Response:
     staff_only(actor)
-    view = office.branch_dashboard(ctx_of(request), actor, STORES, TIMEZONE)
+    view = office.branch_dashboard(ctx_of(request), actor, TIMEZONE)
     return render(request, "office/dashboard.html", {"view": view, "channel_names": CHANNEL_NAMES})
 
 

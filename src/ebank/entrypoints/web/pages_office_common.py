@@ -9,12 +9,10 @@ import secrets
 from fastapi import Request
 
 from ebank.adapters.clock import BANK_TIMEZONE
-from ebank.adapters.db.office import SQL_OFFICE_STORES
 from ebank.application.context import Context
 from ebank.application.idempotency import IdempotentRequest, check_key, principal_of
 from ebank.domain.access import STAFF_ROLES, Actor, require_role
 
-STORES = SQL_OFFICE_STORES
 TIMEZONE = BANK_TIMEZONE
 
 

@@ -13,7 +13,6 @@ from ebank.domain.access import Actor
 from ebank.domain.errors import DomainError
 from ebank.domain.money import Money
 from ebank.entrypoints.web.pages_office_common import (
-    STORES,
     ctx_of,
     form_request,
     new_form_key,
@@ -36,7 +35,7 @@ NOTICES = {
 
 
 def _page(request: Request, actor: Actor, error: str | None = None, status: int = 200) -> Response:
-    box = teller.cash_box(ctx_of(request), actor, STORES, CURRENCY)
+    box = teller.cash_box(ctx_of(request), actor, CURRENCY)
     notice = NOTICES.get(request.query_params.get("done", ""))
     return render(
         request,
@@ -68,7 +67,7 @@ def open_shift(request: Request, actor: WebActor, amount: Amount, key: Key) -> R
     try:
         money = Money.parse(amount, CURRENCY)
         idem = form_request(actor, key, "open", str(money.minor))
-        teller.open_shift(ctx_of(request), actor, STORES, money, idem)
+        teller.open_shift(ctx_of(request), actor, money, idem)
     except DomainError as exc:
         return _refused(request, actor, exc)
     return redirect(request, "/office/counter?done=opened")
@@ -86,7 +85,7 @@ def deposit(
     try:
         money = Money.parse(amount, CURRENCY)
         idem = form_request(actor, key, "deposit", account.strip(), str(money.minor))
-        teller.cash_deposit(ctx_of(request), actor, STORES, account, money, idem)
+        teller.cash_deposit(ctx_of(request), actor, account, money, idem)
     except DomainError as exc:
         return _refused(request, actor, exc)
     return redirect(request, "/office/counter?done=deposit")
@@ -104,7 +103,7 @@ def withdraw(
     try:
         money = Money.parse(amount, CURRENCY)
         idem = form_request(actor, key, "withdraw", account.strip(), str(money.minor))
-        receipt = teller.cash_withdrawal(ctx_of(request), actor, STORES, account, money, idem)
+        receipt = teller.cash_withdrawal(ctx_of(request), actor, account, money, idem)
     except DomainError as exc:
         return _refused(request, actor, exc)
     done = "waiting" if receipt.waiting else "withdrawal"
@@ -123,7 +122,7 @@ def close_shift(
     try:
         money = Money.parse(counted, CURRENCY)
         idem = form_request(actor, key, "close", str(money.minor), note)
-        teller.close_shift(ctx_of(request), actor, STORES, money, idem, note)
+        teller.close_shift(ctx_of(request), actor, money, idem, note)
     except DomainError as exc:
         return _refused(request, actor, exc)
     return redirect(request, "/office/counter?done=closed")

@@ -1,6 +1,7 @@
 """Personal online banking in the browser: sign in with TOTP, the dashboard (also on a
 phone), a transfer to a new payee confirmed with a one-time code (a wrong code first),
-the transfer found in the history, the statement PDF; an over-limit transfer and a
+the transfer found in the history, the statement PDF; an over-limit transfer, a frozen
+account and a
 locked user each get a clear message."""
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from e2e.api.support import add_user, next_code
 from e2e.web.conftest import shot, sign_in
+from ebank.application import banking
 from ebank.bootstrap import Bank
 from ebank.domain.access import Role
+from ebank.domain.accounts import AccountStatus
 from ebank.domain.customers import Customer
 from factories import bank_with_branch, deposit, funded_savings, individual, savings
 
@@ -79,7 +82,7 @@ def test_transfer_to_a_new_payee_with_a_one_time_code(page: Page, web_bank: Bank
 
 
 def test_over_limit_transfer_and_locked_user_are_explained(page: Page, web_bank: Bank) -> None:
-    person, _ = _customer_with_money(web_bank, 10_000_000)
+    person, number = _customer_with_money(web_bank, 10_000_000)
     other = savings(web_bank.ctx, person)
     user = add_user(web_bank, role=Role.CUSTOMER, customer_id=person.id)
     sign_in(page, web_bank, user)
@@ -92,6 +95,19 @@ def test_over_limit_transfer_and_locked_user_are_explained(page: Page, web_bank:
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("单笔限额")
     expect(alert).to_contain_text("50,000.00")
+
+    # A frozen account (a court order, a dispute) refuses to pay, and says so.
+    banking.change_status(web_bank.ctx, number, AccountStatus.FROZEN)
+    page.goto("/my/transfers")
+    page.get_by_label("付款账户").select_option(number)
+    page.get_by_label("收款方").select_option(f"acct:{other.number}")
+    page.get_by_label("金额", exact=True).fill("100")
+    page.get_by_role("button", name="下一步").click()
+    confirm = page.get_by_role("button", name="确认并转出")
+    if confirm.count():
+        confirm.click()
+    expect(page.get_by_role("alert")).to_contain_text("冻结")
+    shot(page, "personal-transfer-frozen")
     page.get_by_role("button", name="退出").click()
 
     for _ in range(5):

@@ -1,8 +1,7 @@
 """Personal online banking in the browser: sign in with TOTP, the dashboard (also on a
 phone), a transfer to a new payee confirmed with a one-time code (a wrong code first),
 the transfer found in the history, the statement PDF; an over-limit transfer, a frozen
-account and a
-locked user each get a clear message."""
+account and a locked user each get a clear message."""
 
 from __future__ import annotations
 

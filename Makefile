@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EBANK := $(BIN)/ebank
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check-imports unit bench bench-api clean messages
+.PHONY: run test install lint typecheck check-imports unit bench bench-api bench-switch clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,6 +46,9 @@ bench: install
 
 bench-api: install
 	$(BIN)/python bench/api.py
+
+bench-switch: install
+	$(BIN)/python bench/switch.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ebank.adapters.clock import SystemClock, TimeOrderedIds
+from ebank.adapters.crypto.soft_hsm import SoftwareHsm
 from ebank.adapters.db.auditor import SqlLedgerAuditor
 from ebank.adapters.db.engine import make_engine
 from ebank.adapters.db.reports import SqlBankReports
@@ -50,6 +51,7 @@ def build(
         reader=lambda: SqlUnitOfWork(engine, read_only=True),
         documents=ReportlabDocuments(),
         security=security,
+        hsm=SoftwareHsm(settings.zone_key_specs(), settings.pin_verification_key_hex()),
     )
     return Bank(settings=settings, engine=engine, ctx=ctx)
 

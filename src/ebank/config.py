@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ebank.adapters.crypto.keys import (
+    TEST_PIN_VERIFICATION_KEY,
+    TEST_ZONE_KEY_REF,
+    TEST_ZONE_KEYS,
+    is_test_key_material,
+)
 from ebank.domain.cards import DEFAULT_BIN, CardLimits, CardPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ebank.db"
@@ -83,6 +89,21 @@ class Settings(BaseSettings):
     step_up_ttl_s: int = Field(default=300, ge=30, le=3600)
     # Cards: read from EBANK_CARD_* (see CardSettings).
     cards: CardSettings = Field(default_factory=CardSettings)
+    # PIN security (docs/cards-and-pins.md). Zone PIN keys by reference, as JSON:
+    # EBANK_ZONE_KEYS='{"ZPK-ATM-1": "tdes:<32 or 48 hex>:<KCV>"}'; the PIN verification
+    # key (at least 32 hex digits); the zone key of the old system's card file. The
+    # defaults are the public TEST keys: development and tests only, refused in prod.
+    zone_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {ref: SecretStr(spec) for ref, spec in TEST_ZONE_KEYS.items()}
+    )
+    pin_verification_key: SecretStr = SecretStr(TEST_PIN_VERIFICATION_KEY)
+    migration_zone_key_ref: str = TEST_ZONE_KEY_REF
+    # The ISO 8583 switch (ATMs and POS terminals), started by ``ebank serve``.
+    switch_host: str = "127.0.0.1"
+    switch_port: int = Field(default=8583, ge=1, le=65535)
+    switch_max_connections: int = Field(default=256, ge=1, le=10_000)
+    # A terminal that sends nothing (not even an echo) for this long is disconnected.
+    switch_read_timeout_s: float = Field(default=120.0, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -97,3 +118,20 @@ class Settings(BaseSettings):
             raise ValueError("production runs on PostgreSQL: set EBANK_DATABASE_URL")
         if self.environment == "prod" and self.secret_key == DEV_SECRET_KEY:
             raise ValueError("production needs its own EBANK_SECRET_KEY")
+        if self.migration_zone_key_ref not in self.zone_keys:
+            raise ValueError("EBANK_MIGRATION_ZONE_KEY_REF names no key of EBANK_ZONE_KEYS")
+        if self.environment == "prod" and any(
+            is_test_key_material(key.get_secret_value())
+            for key in [*self.zone_keys.values(), self.pin_verification_key]
+        ):
+            raise ValueError(
+                "production refuses the TEST PIN keys: set EBANK_ZONE_KEYS and"
+                " EBANK_PIN_VERIFICATION_KEY"
+            )
+
+    def zone_key_specs(self) -> dict[str, str]:
+        """The zone PIN keys as written (``tdes:HEX[:KCV]``), for the HSM only."""
+        return {ref: key.get_secret_value() for ref, key in self.zone_keys.items()}
+
+    def pin_verification_key_hex(self) -> str:
+        return self.pin_verification_key.get_secret_value()

@@ -1,4 +1,5 @@
-"""Reading the data-migration files (customers.csv, accounts.csv) and writing the mapping.
+"""Reading the data-migration files (customers.csv, accounts.csv and, if there are cards,
+cards.csv) and writing the mapping.
 
 The files are UTF-8 (a byte-order mark is allowed, as spreadsheet programs write one),
 comma separated, with a header row naming the columns in any order. Each problem is
@@ -19,6 +20,7 @@ from pathlib import Path
 from ebank.application.migration import (
     MAX_ROWS,
     AccountRecord,
+    CardRecord,
     CustomerRecord,
     ImportBatch,
     Issue,
@@ -45,6 +47,18 @@ ACCOUNT_COLUMNS = (
     "overdraft_limit",
     "status",
 )
+CARD_COLUMNS = (
+    "pan",
+    "expiry",
+    "status",
+    "customer_legacy_id",
+    "savings_account",
+    "checking_account",
+    "atm_daily_limit",
+    "atm_daily_count",
+    "pos_daily_limit",
+    "pin_block",
+)
 MAPPING_COLUMNS = tuple(f.name for f in fields(MappingRow))
 MAX_FIELD_CHARS = 1000  # no column needs more; a longer field is a broken file
 
@@ -57,19 +71,27 @@ class _Read:
 
 
 def read_import_files(
-    customers_path: Path, accounts_path: Path, max_rows: int = MAX_ROWS
+    customers_path: Path,
+    accounts_path: Path,
+    max_rows: int = MAX_ROWS,
+    cards_path: Path | None = None,
 ) -> ImportBatch:
-    """Both files as records, with every format problem found."""
+    """The files as records, with every format problem found."""
     customers = read_rows(customers_path, CUSTOMER_COLUMNS, max_rows)
     accounts = read_rows(accounts_path, ACCOUNT_COLUMNS, max_rows)
+    cards = read_rows(cards_path, CARD_COLUMNS, max_rows) if cards_path else _Read()
     c_name, a_name = customers_path.name, accounts_path.name
+    k_name = cards_path.name if cards_path else ""
     return ImportBatch(
         customers_file=c_name,
         accounts_file=a_name,
         customers=[CustomerRecord(c_name, line, **values) for line, values in customers.rows],
         accounts=[AccountRecord(a_name, line, **values) for line, values in accounts.rows],
-        issues=customers.issues + accounts.issues,
+        issues=customers.issues + accounts.issues + cards.issues,
         customers_readable=customers.readable,
+        cards_file=k_name,
+        cards=[CardRecord(k_name, line, **values) for line, values in cards.rows],
+        accounts_readable=accounts.readable,
     )
 
 

@@ -72,14 +72,20 @@ class CardView:
     accounts: tuple[CardAccountView, ...]
 
 
-def _effective_status(card: CardRecord, ctx: Context) -> CardStatus:
+def effective_status(card: CardRecord, ctx: Context) -> CardStatus:
     """Past its expiry month a card is expired, whatever it was (unless blocked)."""
     if card.status is not CardStatus.BLOCKED and is_expired(card.expiry, ctx.clock.today()):
         return CardStatus.EXPIRED
     return card.status
 
 
-def _view(uow: UnitOfWork, ctx: Context, card: CardRecord, policy: CardPolicy) -> CardView:
+def masked_pan(card: CardRecord, policy: CardPolicy = DEFAULT_POLICY) -> str:
+    """``6217 **** **** 1234``: from the card's own prefix (a migrated card may be of
+    another BIN), else the bank's BIN for cards issued before prefixes were kept."""
+    return mask_pan((card.pan_prefix or policy.bin)[:4], card.pan_last4)
+
+
+def card_view(uow: UnitOfWork, ctx: Context, card: CardRecord, policy: CardPolicy) -> CardView:
     accounts = []
     for link in card.accounts:
         account = uow.accounts.get(link.account_id)
@@ -87,8 +93,8 @@ def _view(uow: UnitOfWork, ctx: Context, card: CardRecord, policy: CardPolicy) -
         accounts.append(CardAccountView(link.account_type.value, account.number))
     return CardView(
         id=card.card_id,
-        masked_pan=mask_pan(policy.bin[:4], card.pan_last4),
-        status=_effective_status(card, ctx).value,
+        masked_pan=masked_pan(card, policy),
+        status=effective_status(card, ctx).value,
         expiry=expiry_label(card.expiry),
         limits=card.limits,
         currency=card.currency,
@@ -96,7 +102,7 @@ def _view(uow: UnitOfWork, ctx: Context, card: CardRecord, policy: CardPolicy) -
     )
 
 
-def _card_for(uow: UnitOfWork, actor: Actor, card_id: int, *, lock: bool) -> CardRecord:
+def card_for(uow: UnitOfWork, actor: Actor, card_id: int, *, lock: bool) -> CardRecord:
     """The card, if ``actor`` may act on it (another customer's card is not found)."""
     card = uow.cards.get(card_id, lock=lock)
     if actor.is_customer:
@@ -166,11 +172,12 @@ def issue_card(
                 currency=account.currency,
                 accounts=(CardAccountLink(account_type, account.id),),
                 created_at_us=now,
+                pan_prefix=pan[:6],
             )
         )
         card = uow.cards.get(card_id)
         assert card is not None
-        view = _view(uow, ctx, card, policy)
+        view = card_view(uow, ctx, card, policy)
         details = {"card": view.masked_pan, "customer": customer.number, "account": account_number}
         return Audited(view, f"card:{card_id}", details)
 
@@ -207,7 +214,7 @@ def cards_of_customer(
             if customer is None:
                 raise CustomerNotFound(f"no customer {customer_id}")
             check_branch(uow, actor, customer.branch_code)
-        views = [_view(uow, ctx, card, policy) for card in uow.cards.for_customer(customer_id)]
+        views = [card_view(uow, ctx, card, policy) for card in uow.cards.for_customer(customer_id)]
         return Audited(views, f"customer:{customer.number}")
 
     return run_audited(ctx, actor, "card.list", work, changes=False)
@@ -224,14 +231,14 @@ def _change_status(
     policy: CardPolicy,
 ) -> CardView:
     def work(uow: UnitOfWork, now: int) -> Audited[CardView]:
-        card = _card_for(uow, actor, card_id, lock=True)
-        after = next_status(_effective_status(card, ctx), action)
+        card = card_for(uow, actor, card_id, lock=True)
+        after = next_status(effective_status(card, ctx), action)
         if otp is not None:
             identity.verify_fresh_otp(uow, actor.user_id, otp, now, security=ctx.security)
         uow.cards.set_status(card_id, after, reason, now)
         changed = uow.cards.get(card_id)
         assert changed is not None
-        view = _view(uow, ctx, changed, policy)
+        view = card_view(uow, ctx, changed, policy)
         details = {"card": view.masked_pan, "from": card.status.value, "to": after.value}
         return Audited(view, f"card:{card_id}", details)
 
@@ -267,6 +274,15 @@ def lift_loss_report(
     return _change_status(ctx, actor, card_id, "lift_loss_report", policy=policy)
 
 
+def activate_card(
+    ctx: Context, actor: Actor, card_id: int, *, policy: CardPolicy = DEFAULT_POLICY
+) -> CardView:
+    """An issued card (a migrated one, or one sent by post) starts to work: staff, once
+    they have seen the customer's identity document."""
+    require_role(actor, ISSUING_ROLES)
+    return _change_status(ctx, actor, card_id, "activate", policy=policy)
+
+
 def block_card(
     ctx: Context,
     actor: Actor,
@@ -292,14 +308,14 @@ def set_limits(
     require_role(actor, HOLDER_ROLES | ISSUING_ROLES)
 
     def work(uow: UnitOfWork, now: int) -> Audited[CardView]:
-        card = _card_for(uow, actor, card_id, lock=True)
-        status = _effective_status(card, ctx)
+        card = card_for(uow, actor, card_id, lock=True)
+        status = effective_status(card, ctx)
         if status in (CardStatus.BLOCKED, CardStatus.EXPIRED):
             raise CardStatusConflict(f"a card that is {status.value} has no limits to set")
         uow.cards.set_limits(card_id, check_limits(limits, policy), now)
         changed = uow.cards.get(card_id)
         assert changed is not None
-        view = _view(uow, ctx, changed, policy)
+        view = card_view(uow, ctx, changed, policy)
         details = {
             "card": view.masked_pan,
             "atm_daily_minor": limits.atm_daily_minor,

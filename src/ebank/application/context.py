@@ -10,6 +10,7 @@ from ebank.application.ports import Clock, IdGenerator, LedgerAuditor, UnitOfWor
 
 if TYPE_CHECKING:
     from ebank.application.ports_customers import DocumentRenderer
+    from ebank.application.ports_hsm import PinSecurity
     from ebank.application.ports_identity import SecurityServices
     from ebank.application.queries import BankReports
 
@@ -27,6 +28,8 @@ class Context:
     security: SecurityServices | None = None
     # Statement documents (PDF).
     documents: DocumentRenderer | None = None
+    # PIN keys and verification: the HSM port (software HSM or a real one).
+    hsm: PinSecurity | None = None
 
     def read(self) -> UnitOfWork:
         """A unit of work for lookups that change nothing."""

@@ -11,7 +11,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
-from ebank.application import cards, identity
+from ebank.application import card_pins, cards, identity
 from ebank.application.context import Context
 from ebank.application.demo import COUNTIES, HEAD_OFFICE
 from ebank.domain.access import Role, UserKind
@@ -20,6 +20,8 @@ from ebank.domain.cards import CARD_ACCOUNT_TYPES
 from ebank.domain.customers import CustomerKind
 
 DEMO_PASSWORD = "ebank-demo-2026"  # noqa: S105 - the demo bank's published password
+# The PIN of demo.customer's card (published like the password: development only).
+DEMO_CARD_PIN = "1234"
 # How far to look for the first individual and corporate customers of the demo.
 _SEARCH_LIMIT = 10_000
 
@@ -70,15 +72,42 @@ def add_demo_users(ctx: Context) -> list[DemoLogin]:
 
 
 def _add_demo_card(ctx: Context, customer_id: int) -> None:
-    """One card for demo.customer, on their first savings or current account."""
+    """One card for demo.customer, on their first savings or current account, with the
+    PIN ``DEMO_CARD_PIN`` so that a person can try ``ebank atm``."""
     with ctx.read() as uow:
         customer = uow.customers.get(customer_id)
         accounts = uow.accounts.for_customer(customer_id)
     assert customer is not None
     for account in accounts:
         if account.product_code in CARD_ACCOUNT_TYPES and account.status is AccountStatus.ACTIVE:
-            cards.issue_card(ctx, None, customer.number, account.number)
+            card = cards.issue_card(ctx, None, customer.number, account.number)
+            card_pins.set_pin(ctx, None, card.id, DEMO_CARD_PIN)
             return
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCard:
+    """demo.customer's card in full: for the development demo's printout only."""
+
+    card_id: int
+    pan: str
+    expiry: str  # MM/YY
+    pin: str
+
+
+def demo_card(ctx: Context) -> DemoCard | None:
+    """The demo customer's first card with its full number and PIN (none in a real bank:
+    only a bank with the demo sign-ins has one)."""
+    if not identity.existing_usernames(ctx, ["demo.customer"]):
+        return None
+    person, _ = _first_customers(ctx)
+    with ctx.read() as uow:
+        found = uow.cards.for_customer(person)
+    if not found:
+        return None
+    view = found[0]
+    pan = identity.services(ctx).secrets.open(view.pan_enc)
+    return DemoCard(view.card_id, pan, f"{view.expiry[2:]}/{view.expiry[:2]}", DEMO_CARD_PIN)
 
 
 def demo_logins(ctx: Context) -> list[DemoLogin]:

@@ -21,6 +21,8 @@ from ebank.application.ports_corporate import CorporateStore
 from ebank.application.ports_customers import BeneficiaryStore, CustomerReadStore
 from ebank.application.ports_identity import AuditStore, SessionStore, UserStore
 from ebank.application.ports_office import OfficeReads, TellerStore
+from ebank.application.ports_switch import SwitchStore
+from ebank.application.ports_terminals import TerminalStore
 from ebank.application.ports_tickets import TicketStore
 from ebank.domain.accounts import Account, AccountStatus, Balances, GlKind
 from ebank.domain.branches import Branch
@@ -191,6 +193,12 @@ class UnitOfWork(Protocol):
 
     @property
     def tickets(self) -> TicketStore: ...
+
+    @property
+    def terminals(self) -> TerminalStore: ...
+
+    @property
+    def switch(self) -> SwitchStore: ...
 
     @property
     def teller(self) -> TellerStore: ...

@@ -31,6 +31,9 @@ class NewCard:
     currency: str
     accounts: tuple[CardAccountLink, ...]
     created_at_us: int
+    pan_prefix: str | None = None  # the first six digits (the BIN), for the masked number
+    # The PIN's verification value from the HSM port (never the PIN): None until set.
+    pin_verification: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,9 @@ class CardRecord:
     accounts: tuple[CardAccountLink, ...]
     created_at_us: int
     updated_at_us: int
+    pan_prefix: str | None = None
+    pin_verification: str | None = None
+    pin_tries: int = 0  # wrong PINs in a row; at card_pins.MAX_PIN_TRIES the card is locked
 
 
 class CardStore(Protocol):
@@ -66,8 +72,22 @@ class CardStore(Protocol):
         """The customer's cards, oldest first."""
         ...
 
+    def for_customers(self, customer_ids: list[int]) -> list[CardRecord]:
+        """The cards of all these customers (a bounded list of ids), by id."""
+        ...
+
     def set_status(
         self, card_id: int, status: CardStatus, reason: str | None, now_us: int
     ) -> None: ...
 
     def set_limits(self, card_id: int, limits: CardLimits, now_us: int) -> None: ...
+
+    def set_pin_verification(self, card_id: int, verification: str, now_us: int) -> None:
+        """A new PIN's verification value; the count of wrong PINs starts again."""
+        ...
+
+    def count_wrong_pin(self, card_id: int, now_us: int) -> int:
+        """One more wrong PIN; returns the count."""
+        ...
+
+    def reset_pin_tries(self, card_id: int, now_us: int) -> None: ...

@@ -351,3 +351,147 @@ class TicketStatusConflict(DomainError):
     """A ticket status change that is not allowed (a closed ticket stays closed)."""
 
     code = "ticket_status_conflict"
+
+
+# --- cards at ATMs and POS: PIN security (S1) ---------------------------------------------
+
+
+class WrongPin(DomainError):
+    """The PIN entered does not match the card's (a try is counted)."""
+
+    code = "wrong_pin"
+
+
+class PinTriesExceeded(DomainError):
+    """Three wrong PINs in a row: the card is locked until staff reset its tries."""
+
+    code = "pin_tries_exceeded"
+
+
+class CardExpired(DomainError):
+    code = "card_expired"
+
+
+class CardReportedLost(DomainError):
+    """The card is under a temporary loss report (挂失)."""
+
+    code = "card_reported_lost"
+
+
+class CardBlocked(DomainError):
+    """The card is blocked for good."""
+
+    code = "card_blocked"
+
+
+class CardNotActive(DomainError):
+    """The card was issued but not activated, or has no PIN yet."""
+
+    code = "card_not_active"
+
+
+class PinBlockInvalid(InvalidInput):
+    """A PIN block that does not decipher to a well-formed block of its format (wrong
+    key, corrupted, or a PIN of the wrong length)."""
+
+    code = "pin_block_invalid"
+
+
+# --- cards at ATMs and POS: terminals, merchants and monitoring (S3) ----------------------
+
+
+class TerminalNotFound(NotFound):
+    code = "terminal_not_found"
+
+
+class TerminalExists(AlreadyExists):
+    code = "terminal_exists"
+
+
+class TerminalKindMismatch(InvalidInput):
+    """An ATM-only action on a POS terminal, or the reverse."""
+
+    code = "terminal_kind_mismatch"
+
+
+class MerchantNotFound(NotFound):
+    code = "merchant_not_found"
+
+
+class MerchantExists(AlreadyExists):
+    code = "merchant_exists"
+
+
+class MerchantNotActive(DomainError):
+    """A POS terminal needs an active merchant."""
+
+    code = "merchant_not_active"
+
+
+class AtmCashShort(DomainError):
+    """An ATM unload of more notes than a cassette holds, or a load the branch vault
+    cannot cover."""
+
+    code = "atm_cash_short"
+
+
+class AlarmNotFound(NotFound):
+    code = "alarm_not_found"
+
+
+class AlarmNotOpen(DomainError):
+    """Only an open alarm can be acknowledged."""
+
+    code = "alarm_not_open"
+
+
+# --- cards at ATMs and POS: the switch (S2) -------------------------------------------------
+
+
+class TerminalNotActive(DomainError):
+    """The terminal is registered but the bank has taken it out of service."""
+
+    code = "terminal_not_active"
+
+
+class TerminalNotSignedOn(DomainError):
+    """The terminal has not signed on (0800/001), or has signed off."""
+
+    code = "terminal_not_signed_on"
+
+
+class CardTransactionNotSupported(DomainError):
+    """A processing code this kind of terminal or message does not take."""
+
+    code = "card_transaction_not_supported"
+
+
+class CardAccountMissing(DomainError):
+    """The card reaches no account of the type the processing code names."""
+
+    code = "card_account_missing"
+
+
+class CardDailyAmountExceeded(DomainError):
+    """Over the card's daily ATM withdrawal amount or POS amount."""
+
+    code = "card_daily_amount_exceeded"
+
+
+class CardDailyCountExceeded(DomainError):
+    """Over the card's daily number of ATM withdrawals."""
+
+    code = "card_daily_count_exceeded"
+
+
+class DuplicateTransmission(DomainError):
+    """A message key (terminal, STAN, local date) already used for a different message."""
+
+    code = "duplicate_transmission"
+
+
+class OriginalMismatch(DomainError):
+    """A completion or reversal whose card, amount or processing code is not that of
+    the message it names."""
+
+    code = "original_mismatch"

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from ebank.adapters.clock import BANK_TIMEZONE
 from ebank.adapters.db.engine import schema_revision, upgrade
-from ebank.application import banking, demo, demo_users, ledger, queries, verify
+from ebank.application import banking, demo, demo_terminals, demo_users, ledger, queries, verify
 from ebank.application.context import Context
 from ebank.bootstrap import Bank, build
 from ebank.domain.accounts import AccountStatus, Balances
@@ -31,7 +31,8 @@ from ebank.domain.customers import CustomerKind, IdType, Tier
 from ebank.domain.errors import CustomerNotFound, DomainError, InvalidInput, TransferNotFound
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.transfers import JournalEntry
-from ebank.entrypoints import cli_cards, cli_security
+from ebank.entrypoints import cli_cards, cli_security, cli_terminals
+from ebank.entrypoints.atm_simulator import atm_command
 from ebank.entrypoints.cli_import import import_command
 from ebank.entrypoints.cli_serve import demo_code_command, serve_command
 from ebank.entrypoints.error_codes import answer_for_error
@@ -65,9 +66,15 @@ for sub, name in (
 app.add_typer(cli_security.user_app, name="user")
 app.add_typer(cli_security.audit_app, name="audit")
 app.add_typer(cli_cards.card_app, name="card")
+app.add_typer(cli_terminals.terminal_app, name="terminal")
+app.add_typer(cli_terminals.merchant_app, name="merchant")
+app.add_typer(cli_terminals.settle_app, name="settle")
+app.add_typer(cli_terminals.alarms_app, name="alarms")
+app.add_typer(cli_terminals.outbox_app, name="outbox")
 app.command("import")(import_command)
 app.command("serve")(serve_command)
 app.command("demo-code")(demo_code_command)
+app.command("atm")(atm_command)
 
 out = Console()
 err = Console(stderr=True)
@@ -514,6 +521,7 @@ def demo_command(
             bank.ctx, seed=seed, customers=customers, months=months, progress=tick
         )
         logins = demo_users.add_demo_users(bank.ctx)
+        demo_terminals.add_demo_terminals(bank.ctx)
     out.print(
         f"demo bank: {made.branches} units, {made.customers} customers, "
         f"{made.accounts} accounts, {made.transfers} transfers over {made.days} days "

@@ -1,4 +1,5 @@
-"""``ebank import``: the data migration (帐务数据移植) from another system's CSV files.
+"""``ebank import``: the data migration (帐务数据移植) from another system's CSV files
+(customers, accounts and, when there is a cards file, cards with their PIN blocks).
 
 A thin translator: read the files (``adapters.migration_csv``), call the use case
 (``application.migration.import_legacy``), print every problem or the reconciliation
@@ -21,6 +22,7 @@ from rich.table import Table
 
 from ebank.adapters.migration_csv import read_import_files, write_mapping
 from ebank.application.migration import (
+    CardCheck,
     ImportRejected,
     ImportResult,
     Progress,
@@ -34,6 +36,7 @@ from ebank.domain.money import Currency, format_minor
 
 CUSTOMERS_FILE = "customers.csv"
 ACCOUNTS_FILE = "accounts.csv"
+CARDS_FILE = "cards.csv"
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_MAPPING_FAILED = 3
@@ -61,6 +64,13 @@ def import_command(
             help=f"the accounts file (default: DIRECTORY/{ACCOUNTS_FILE})",
         ),
     ] = None,
+    cards: Annotated[
+        Path | None,
+        typer.Option(
+            "--cards",
+            help=f"the cards file (default: DIRECTORY/{CARDS_FILE} if it is there)",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -76,17 +86,24 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    """Import customers, accounts and opening balances from CSV files, all or nothing,
-    and print the reconciliation report (read vs posted, per branch and currency)."""
+    """Import customers, accounts, opening balances and cards from CSV files, all or
+    nothing, and print the reconciliation report (read vs posted, per branch and
+    currency; cards per branch and status)."""
     out, err = Console(), Console(stderr=True)
     customers_path, accounts_path = _paths(directory, customers, accounts, err)
     if mapping_out is not None and not dry_run:
         _check_mapping_path(mapping_out, err)
-    batch = read_import_files(customers_path, accounts_path)
+    if cards is None and directory is not None and (directory / CARDS_FILE).exists():
+        cards = directory / CARDS_FILE
+    batch = read_import_files(customers_path, accounts_path, cards_path=cards)
     bank = build()
+    assert bank.ctx.hsm is not None
+    card_check = CardCheck(bank.ctx.hsm, bank.settings.migration_zone_key_ref, bank.card_policy)
     try:
         with _progress(err) as progress:
-            result = import_legacy(bank.ctx, batch, dry_run=dry_run, progress=progress)
+            result = import_legacy(
+                bank.ctx, batch, dry_run=dry_run, progress=progress, card_check=card_check
+            )
     except ImportRejected as exc:
         for issue in exc.issues:
             err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
@@ -194,9 +211,32 @@ def print_report(console: Console, result: ImportResult) -> None:
     for currency, (read, posted) in sorted(report.currency_totals().items()):
         _add_pair(accounts, "all", currency, read, posted, read == posted, bold=True)
     console.print(accounts)
+    if report.cards:
+        cards = Table(
+            "Branch",
+            "Status",
+            "Read",
+            "Loaded",
+            "With PIN read",
+            "With PIN loaded",
+            "",
+            title="Cards by branch and status",
+        )
+        for card_line in report.cards:
+            cards.add_row(
+                card_line.branch_code,
+                card_line.status,
+                str(card_line.read),
+                str(card_line.posted),
+                str(card_line.read_with_pin),
+                str(card_line.posted_with_pin),
+                _mark(card_line.matches),
+            )
+        console.print(cards)
     what = (
         f"{result.customers} customer(s), {result.accounts} account(s),"
         f" {result.transfers} opening-balance transfer(s)"
+        + (f", {result.cards} card(s)" if result.cards else "")
     )
     if not report.balanced:  # the use case refuses to commit these; never expected here
         console.print(f"[red]read and posted DIFFER[/red] for {what}")

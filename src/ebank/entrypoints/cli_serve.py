@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ebank.adapters.db.engine import schema_revision
-from ebank.application.demo_users import demo_logins, demo_totp_secret
+from ebank.application.demo_terminals import demo_terminals
+from ebank.application.demo_users import demo_card, demo_logins, demo_totp_secret
 from ebank.bootstrap import Bank, build
 
 out = Console()
@@ -70,6 +71,16 @@ def _print_demo_logins(bank: Bank) -> None:
         "a one-time code for a demo user: [bold]ebank demo-code demo.customer[/bold] "
         "(or add the secret to any authenticator app)"
     )
+    card = demo_card(bank.ctx)  # the full card number: here only, in the dev demo
+    if card is not None:
+        out.print(
+            f"demo.customer's card for [bold]ebank atm[/bold]: [bold]{card.pan}[/bold]"
+            f" (valid until {card.expiry}), PIN [bold]{card.pin}[/bold]"
+        )
+    terminals = demo_terminals(bank.ctx)
+    if terminals:
+        listed = ", ".join(f"{t.terminal_id} ({t.kind}, {t.where})" for t in terminals)
+        out.print(f"demo terminals: {listed}")
 
 
 def demo_code_command(

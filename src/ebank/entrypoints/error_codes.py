@@ -160,6 +160,43 @@ _TABLE: dict[str, Answer] = {
     # customer tickets (W1)
     "ticket_not_found": Answer(404, "12", "no such message"),
     "ticket_status_conflict": Answer(409, "12", "this message cannot change that way"),
+    # cards at ATMs and POS: PIN security (S1). A PIN block that does not decipher to a
+    # well-formed block answers 55 like a wrong PIN: a distinct code would be an oracle
+    # on the block's format (the known format-oracle attacks on PIN blocks), and the
+    # message itself was well formed (30 is for the message).
+    "wrong_pin": Answer(422, "55", "wrong PIN"),
+    "pin_tries_exceeded": Answer(
+        423, "75", "too many wrong PINs: the card is locked until the bank resets it"
+    ),
+    "card_expired": Answer(422, "54", "the card has expired"),
+    "card_reported_lost": Answer(409, "41", "the card is reported lost"),
+    "card_blocked": Answer(409, "43", "the card is blocked"),
+    "card_not_active": Answer(409, "62", "the card is not active yet"),
+    "pin_block_invalid": Answer(422, "55", "the PIN could not be read: enter it again"),
+    # cards at ATMs and POS: terminals, merchants and monitoring (S3). An unknown
+    # terminal answers 58 (transaction not permitted to terminal), as ISO 8583 does.
+    "terminal_not_found": Answer(404, "58", "no such terminal"),
+    "terminal_exists": Answer(409, "94", "a terminal with this id is already registered"),
+    "terminal_kind_mismatch": Answer(422, "12", "this terminal is not of the right kind"),
+    "merchant_not_found": Answer(404, "03", "no such merchant"),
+    "merchant_exists": Answer(409, "94", "a merchant with this id is already registered"),
+    "merchant_not_active": Answer(409, "03", "the merchant is not active"),
+    "atm_cash_short": Answer(422, "51", "not enough cash for this load or unload"),
+    "alarm_not_found": Answer(404, "12", "no such alarm"),
+    "alarm_not_open": Answer(409, "12", "the alarm is no longer open"),
+    # cards at ATMs and POS: the switch (S2). A terminal the bank took out of service
+    # answers 58 like an unknown one; a known terminal that has not signed on answers 91
+    # (the issuer is not reachable from it until it signs on).
+    "terminal_not_active": Answer(409, "58", "the terminal is out of service"),
+    "terminal_not_signed_on": Answer(409, "91", "the terminal has not signed on"),
+    "card_transaction_not_supported": Answer(
+        422, "12", "this transaction is not available at this terminal"
+    ),
+    "card_account_missing": Answer(422, "57", "the card has no account of that type"),
+    "card_daily_amount_exceeded": Answer(422, "61", "over the card's daily amount"),
+    "card_daily_count_exceeded": Answer(422, "65", "over the card's daily number of withdrawals"),
+    "duplicate_transmission": Answer(409, "94", "this message number was used for another"),
+    "original_mismatch": Answer(422, "12", "not the transaction it refers to"),
 }
 SYSTEM_ERROR = Answer(500, "96", "system error")
 

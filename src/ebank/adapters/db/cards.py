@@ -24,6 +24,8 @@ class SqlCards:
             "pan_hash": card.pan_hash,
             "pan_enc": card.pan_enc,
             "pan_last4": card.pan_last4,
+            "pan_prefix": card.pan_prefix,
+            "pin_verification": card.pin_verification,
             "customer_id": card.customer_id,
             "expiry": card.expiry,
             "status": card.status.value,
@@ -74,6 +76,14 @@ class SqlCards:
         ).all()
         return self._records(rows)
 
+    def for_customers(self, customer_ids: list[int]) -> list[CardRecord]:
+        if not customer_ids:
+            return []
+        rows = self.conn.execute(
+            select(cards).where(cards.c.customer_id.in_(customer_ids)).order_by(cards.c.id)
+        ).all()
+        return self._records(rows)
+
     def set_status(self, card_id: int, status: CardStatus, reason: str | None, now_us: int) -> None:
         self.conn.execute(
             update(cards)
@@ -91,6 +101,29 @@ class SqlCards:
                 pos_limit_minor=limits.pos_daily_minor,
                 updated_at_us=now_us,
             )
+        )
+
+    def set_pin_verification(self, card_id: int, verification: str, now_us: int) -> None:
+        self.conn.execute(
+            update(cards)
+            .where(cards.c.id == card_id)
+            .values(pin_verification=verification, pin_tries=0, updated_at_us=now_us)
+        )
+
+    def count_wrong_pin(self, card_id: int, now_us: int) -> int:
+        # One statement: the count goes up in the database, whatever a reader saw.
+        return int(
+            self.conn.execute(
+                update(cards)
+                .where(cards.c.id == card_id)
+                .values(pin_tries=cards.c.pin_tries + 1, updated_at_us=now_us)
+                .returning(cards.c.pin_tries)
+            ).scalar_one()
+        )
+
+    def reset_pin_tries(self, card_id: int, now_us: int) -> None:
+        self.conn.execute(
+            update(cards).where(cards.c.id == card_id).values(pin_tries=0, updated_at_us=now_us)
         )
 
     def _records(self, rows: Sequence[Row[Any]]) -> list[CardRecord]:
@@ -130,4 +163,7 @@ def _card(row: Row[Any], links: tuple[CardAccountLink, ...]) -> CardRecord:
         accounts=links,
         created_at_us=int(row.created_at_us),
         updated_at_us=int(row.updated_at_us),
+        pan_prefix=row.pan_prefix,
+        pin_verification=row.pin_verification,
+        pin_tries=int(row.pin_tries),
     )

@@ -16,6 +16,8 @@ from ebank.adapters.db.identity import SqlAudit, SqlSessions, SqlUsers
 from ebank.adapters.db.journal import SqlJournal
 from ebank.adapters.db.office import SqlOfficeReads, SqlTeller
 from ebank.adapters.db.repositories import SqlAccounts, SqlBranches, SqlCustomers, SqlSequences
+from ebank.adapters.db.switch import SqlSwitchMessages
+from ebank.adapters.db.terminals import SqlTerminals
 from ebank.adapters.db.tickets import SqlTickets
 
 
@@ -41,6 +43,8 @@ class SqlUnitOfWork:
     corporate: SqlCorporate
     cards: SqlCards
     tickets: SqlTickets
+    terminals: SqlTerminals
+    switch: SqlSwitchMessages
 
     def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self.engine = engine
@@ -72,6 +76,8 @@ class SqlUnitOfWork:
         self.corporate = SqlCorporate(conn)
         self.cards = SqlCards(conn)
         self.tickets = SqlTickets(conn)
+        self.terminals = SqlTerminals(conn)
+        self.switch = SqlSwitchMessages(conn)
         return self
 
     def __exit__(

@@ -140,4 +140,14 @@ def _mismatches(batch: ImportBatch, report: ImportReport) -> list[Issue]:
         for a in report.accounts
         if not a.matches
     ]
+    out += [
+        Issue(
+            batch.cards_file,
+            0,
+            f"branch {c.branch_code} {c.status} cards: {c.read} read ({c.read_with_pin} with"
+            f" a PIN), {c.posted} loaded ({c.posted_with_pin} with a PIN)",
+        )
+        for c in report.cards
+        if not c.matches
+    ]
     return out

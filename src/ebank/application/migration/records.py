@@ -73,6 +73,29 @@ class AccountRecord:
     status: str
 
 
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    """A row of cards.csv as text (stripped); checked by ``import_legacy``. ``pan`` and
+    ``pin_block`` are secrets: never put them in a message (``masked`` instead)."""
+
+    file: str
+    line: int
+    pan: str
+    expiry: str  # YYMM
+    status: str
+    customer_legacy_id: str
+    savings_account: str  # legacy account numbers (accounts.csv), either may be empty
+    checking_account: str
+    atm_daily_limit: str  # amounts in the card's currency; empty: the bank's default
+    atm_daily_count: str
+    pos_daily_limit: str
+    pin_block: str  # 16 hex digits: ISO 9564 format 0 under the migration zone key
+
+    @property
+    def masked(self) -> str:
+        return f"****{self.pan[-4:]}" if len(self.pan) >= 4 else "****"
+
+
 @dataclass(slots=True)
 class ImportBatch:
     """What the files held, and the problems found while reading them. A file that could
@@ -84,6 +107,9 @@ class ImportBatch:
     accounts: list[AccountRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     customers_readable: bool = True
+    cards_file: str = ""  # empty: no cards in this migration
+    cards: list[CardRecord] = field(default_factory=list)
+    accounts_readable: bool = True
 
 
 class ImportRejected(InvalidInput):
@@ -136,13 +162,35 @@ class AccountLine:
 
 
 @dataclass(frozen=True, slots=True)
+class CardLine:
+    """Cards of one branch (their customer's) in one status: how many, and how many of
+    them with a PIN, read from cards.csv and loaded into the bank."""
+
+    branch_code: str
+    status: str
+    read: int
+    posted: int
+    read_with_pin: int
+    posted_with_pin: int
+
+    @property
+    def matches(self) -> bool:
+        return (self.read, self.read_with_pin) == (self.posted, self.posted_with_pin)
+
+
+@dataclass(frozen=True, slots=True)
 class ImportReport:
     customers: list[CustomerLine]
     accounts: list[AccountLine]
+    cards: list[CardLine] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
-        return all(c.matches for c in self.customers) and all(a.matches for a in self.accounts)
+        return (
+            all(c.matches for c in self.customers)
+            and all(a.matches for a in self.accounts)
+            and all(c.matches for c in self.cards)
+        )
 
     def currency_totals(self) -> dict[str, tuple[Totals, Totals]]:
         """Per currency: (read, posted) summed over the branches."""
@@ -178,6 +226,7 @@ class ImportResult:
     customers: int
     accounts: int
     transfers: int
+    cards: int = 0
 
 
 def _add(into: Totals, more: Totals) -> None:

@@ -32,6 +32,7 @@ from ebank.entrypoints.api import (
     ratelimit,
     staff_actions,
     statements,
+    terminals,
     transfers,
 )
 from ebank.entrypoints.api.problems import problem, problem_for_error
@@ -53,6 +54,7 @@ ROUTERS = (
     limits.router,
     staff_actions.router,
     audit.router,
+    terminals.router,
 )
 
 

@@ -1,0 +1,1 @@
+"""Notification gateways (e-mail, SMS) behind the ``Notifier`` port."""

@@ -1,0 +1,48 @@
+"""The bank's background jobs inside ``ebank serve``: every period, the terminal alarm
+check and the outbox relay. Database work runs off the event loop; a failing round is
+logged and the next one runs as usual, so one bad round never stops monitoring."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+
+from ebank.adapters.notify.console import ConsoleNotifier
+from ebank.application.monitoring import check_alarms
+from ebank.application.outbox import deliver_pending
+from ebank.application.ports_terminals import Notifier
+from ebank.bootstrap import Bank
+from ebank.entrypoints.monitoring_settings import MonitoringSettings
+
+log = structlog.get_logger("ebank.background")
+
+
+def run_round(bank: Bank, settings: MonitoringSettings, notifier: Notifier) -> tuple[int, int]:
+    """One round: (alarms raised, messages sent)."""
+    raised = check_alarms(bank.ctx, policy=settings.policy())
+    sent = deliver_pending(bank.ctx, notifier, settings.relay_batch)
+    return len(raised), sent
+
+
+async def run_background_jobs(
+    bank: Bank,
+    stop: asyncio.Event,
+    *,
+    settings: MonitoringSettings | None = None,
+    notifier: Notifier | None = None,
+) -> None:
+    """Run the rounds every ``settings.period_s`` until ``stop`` is set."""
+    settings = settings or MonitoringSettings()
+    # Only the console twin exists so far: it prints instead of sending.
+    notifier = notifier or ConsoleNotifier()
+    while not stop.is_set():
+        try:
+            raised, sent = await asyncio.to_thread(run_round, bank, settings, notifier)
+            if raised or sent:
+                log.info("background round", alarms_raised=raised, notifications_sent=sent)
+        except Exception:  # logged; the next round runs regardless
+            log.exception("background round failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.period_s)

@@ -1,5 +1,6 @@
-"""``ebank serve``: run the bank's servers (the Bank API today; the other channels join
-here as they come) and print where they listen; in development, the demo sign-ins."""
+"""``ebank serve``: run the bank's servers in one process (the Bank API and web pages
+under uvicorn, the ISO 8583 switch, the background jobs) and print where they listen;
+in development, the demo sign-ins."""
 
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ def serve_command(
         int | None, typer.Option(min=1, max=65535, help="port (default EBANK_API_PORT)")
     ] = None,
 ) -> None:
-    """Run the bank: the Bank API (REST/JSON) on HOST:PORT."""
+    """Run the bank: the Bank API (REST/JSON) and web pages on HOST:PORT, the ISO 8583
+    switch on EBANK_SWITCH_HOST:EBANK_SWITCH_PORT, and the background jobs."""
     # The web stack is imported here, not at the top: the other commands start faster.
-    from ebank.entrypoints.api.server import make_server
+    import asyncio
+
+    from ebank.entrypoints.api.server import make_server, serve_bank, switch_limits
+    from ebank.entrypoints.switch.server import SwitchServer
 
     bank = build()
     current, head = schema_revision(bank.engine)
@@ -47,12 +52,23 @@ def serve_command(
     table.add_row("Bank API", f"{base}/api/v1")
     table.add_row("API documentation", f"{base}/api/docs")
     table.add_row("OpenAPI document", f"{base}/api/openapi.json")
+    switch_address = f"{bank.settings.switch_host}:{bank.settings.switch_port}"
+    table.add_row("ISO 8583 switch (ATM, POS)", f"tcp://{switch_address}")
     out.print(table)
     out.print(f"database: {bank.engine.url.render_as_string(hide_password=True)}")
     if bank.settings.environment == "dev":
         _print_demo_logins(bank)
     out.print("stop with Ctrl-C")
-    server.run()
+    switch = SwitchServer(bank, switch_limits(bank))
+    try:
+        asyncio.run(serve_bank(bank, server, switch))
+    except OSError as exc:  # most often a port is taken
+        err.print(f"[red]cannot listen on {switch_address}[/red]: {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bank.close()
 
 
 def _print_demo_logins(bank: Bank) -> None:

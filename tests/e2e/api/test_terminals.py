@@ -109,4 +109,5 @@ def test_terminals_merchants_and_alarms_over_http(bank: Bank, http: httpx.Client
     assert [(target, outcome) for _, target, outcome in trail] == [
         (f"alarm:{alarm['alarm_id']}", "ok"),
         (f"alarm:{alarm['alarm_id']}", "alarm_not_open"),
+        ("alarm:999", "alarm_not_found"),
     ]

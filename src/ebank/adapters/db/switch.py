@@ -31,9 +31,7 @@ def _day_bounds_us(business_date: date) -> tuple[int, int]:
 def _message(row: Row[Any]) -> SwitchMessage:
     return SwitchMessage(
         message_id=row.id,
-        key=MessageKey(
-            row.terminal_id, row.stan, row.local_date, MessageClass(row.message_class)
-        ),
+        key=MessageKey(row.terminal_id, row.stan, row.local_date, MessageClass(row.message_class)),
         mti=row.mti,
         processing_code=row.processing_code,
         amount_minor=row.amount_minor,

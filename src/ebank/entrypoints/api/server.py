@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -13,6 +14,8 @@ import uvicorn
 
 from ebank.bootstrap import Bank
 from ebank.entrypoints.api.app import create_app
+from ebank.entrypoints.background import run_background_jobs
+from ebank.entrypoints.switch.server import SwitchLimits, SwitchServer
 
 STARTUP_TIMEOUT_S = 20.0
 
@@ -55,3 +58,29 @@ def serving_in_thread(bank: Bank, host: str = "127.0.0.1", port: int = 0) -> Ite
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def switch_limits(bank: Bank) -> SwitchLimits:
+    settings = bank.settings
+    return SwitchLimits(
+        max_connections=settings.switch_max_connections,
+        read_timeout_s=settings.switch_read_timeout_s,
+        workers=settings.db_pool_size,
+    )
+
+
+async def serve_bank(bank: Bank, server: uvicorn.Server, switch: SwitchServer) -> None:
+    """``ebank serve``: uvicorn (API and web), the ISO 8583 switch and the background
+    jobs on one event loop. Ctrl-C stops uvicorn (its own signal handling); then the
+    switch closes its connections and the jobs finish their round, before the process
+    ends."""
+    settings = bank.settings
+    await switch.start(settings.switch_host, settings.switch_port)
+    stop = asyncio.Event()
+    jobs = asyncio.create_task(run_background_jobs(bank, stop), name="ebank-background")
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        await switch.stop()
+        await jobs

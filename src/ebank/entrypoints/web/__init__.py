@@ -21,6 +21,7 @@ from ebank.entrypoints.web import (
     pages_my,  # W1: personal banking
     pages_office,
     pages_public,
+    pages_terminals,  # S3: terminal monitoring
 )
 from ebank.entrypoints.web.render import error_text, gettext, redirect, render, sign_in_url
 from ebank.entrypoints.web.session import CsrfRejected, SignInRequired, end_session
@@ -32,6 +33,7 @@ ROUTERS = (
     pages_my.router,
     pages_cards.router,
     pages_corporate.router,  # W2
+    pages_terminals.router,  # S3
 )
 
 

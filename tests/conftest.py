@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 # Importing the table modules registers their tables on the one metadata.
 import ebank.adapters.db.tables_access
 import ebank.adapters.db.tables_channels
+import ebank.adapters.db.tables_phone
 import ebank.adapters.db.tables_switch  # noqa: F401
 from ebank.adapters.clock import FixedClock
 from ebank.adapters.db.engine import make_engine, normalise_url, upgrade
@@ -88,7 +89,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # Tables the migrations fill with starting values: emptied and refilled between tests.
-SEEDED_TABLES = ("sequences", "audit_head", "transaction_limits", "dual_control_rules")
+SEEDED_TABLES = (
+    "sequences",
+    "audit_head",
+    "transaction_limits",
+    "dual_control_rules",
+    "ticket_slas",
+)
 _seed_rows: dict[str, list[dict[str, object]]] = {}
 
 

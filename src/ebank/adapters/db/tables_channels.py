@@ -89,6 +89,11 @@ tickets = Table(
     Column("acknowledged_at_us", BigInteger, nullable=True),
     Column("resolved_at_us", BigInteger, nullable=True),
     Column("updated_at_us", BigInteger, nullable=False),
+    # Service levels (migration 0006): when it must be acknowledged and resolved by,
+    # and which of the two it missed, if any.
+    Column("acknowledge_due_at_us", BigInteger, nullable=True),
+    Column("resolve_due_at_us", BigInteger, nullable=True),
+    Column("breached", String(16), nullable=True),
     CheckConstraint("kind IN ('inquiry', 'complaint', 'suggestion')", name="kind"),
     CheckConstraint("priority IN ('low', 'normal', 'high', 'urgent')", name="priority"),
     CheckConstraint(

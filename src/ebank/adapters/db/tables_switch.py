@@ -158,6 +158,16 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("sent_at_us", BigInteger, nullable=True),
     Column("last_error", String(500), nullable=True),
+    # What makes a notification unique (e.g. "alert:<transfer id>:<phone>", 0006): the
+    # same event never queues two messages.
+    Column("dedupe_key", String(120), nullable=True),
+)
+Index(
+    "uq_outbox_dedupe_key",
+    outbox.c.dedupe_key,
+    unique=True,
+    sqlite_where=text("dedupe_key IS NOT NULL"),
+    postgresql_where=text("dedupe_key IS NOT NULL"),
 )
 Index(
     "ix_outbox_unsent",

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 # Importing the table modules registers their tables on the one metadata.
 import ebank.adapters.db.tables_access
 import ebank.adapters.db.tables_channels
+import ebank.adapters.db.tables_phone
 import ebank.adapters.db.tables_switch  # noqa: F401
 from ebank.adapters.db.tables import metadata
 

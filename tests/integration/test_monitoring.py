@@ -6,6 +6,7 @@ relay marks each message sent once, however often and however concurrently it ru
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from ebank.domain.access import Role
 from ebank.domain.errors import AlarmNotOpen
 from ebank.domain.monitoring import AlarmKind, AlarmStatus, Severity
 from ebank.domain.terminals import Cassette
+from ebank.entrypoints.background import run_background_jobs
+from ebank.entrypoints.monitoring_settings import MonitoringSettings
 from factories import BRANCH, bank_with_branch, deposit, savings, scalar
 from integration.test_terminals import _staff
 
@@ -185,3 +188,26 @@ def test_the_relay_sends_each_message_once(bank: Bank, clock: FixedClock) -> Non
     assert _count(bank, "SELECT count(*) FROM outbox WHERE sent_at_us IS NULL") == 0
     assert _count(bank, "SELECT count(*) FROM outbox WHERE attempts = 2") == 4
     assert outbox.pending_count(ctx) == 0
+
+
+def test_the_background_jobs_check_and_relay_until_stopped(bank: Bank) -> None:
+    _atm(bank, notes=10)  # both cassettes at or below their level: one cash-low alarm
+
+    async def main() -> Recorder:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        class StopOnFirst(Recorder):
+            def send(self, *args: str) -> None:
+                super().send(*args)
+                loop.call_soon_threadsafe(stop.set)
+
+        gateway = StopOnFirst()
+        settings = MonitoringSettings(period_s=0.05)
+        await run_background_jobs(bank, stop, settings=settings, notifier=gateway)
+        return gateway
+
+    gateway = asyncio.run(main())
+    assert [subject for *_, subject in gateway.sent] == ["[info] ATM alarm ATM00001: cash_low"]
+    assert _count(bank, "SELECT count(*) FROM alarms") == 1
+    assert _count(bank, "SELECT count(*) FROM outbox WHERE sent_at_us IS NULL") == 0

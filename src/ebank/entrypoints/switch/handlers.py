@@ -10,6 +10,7 @@ when not even the type can be read. Logs carry no card number (the last four dig
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Mapping
 
 import structlog
@@ -88,13 +89,20 @@ class SwitchHandler:
             return None
         try:
             answer = self._dispatch(fields)
-        except Exception:  # a programmer error: the terminal gets 96, the server goes on
-            log.exception("switch handler failed", mti=mti, stan=fields.get("11"))
+        except Exception as exc:  # a programmer error: the terminal gets 96, the server goes on
+            # The traceback without its local variables: they hold the card number.
+            log.error(
+                "switch handler failed",
+                mti=mti,
+                stan=fields.get("11"),
+                terminal=fields.get("41"),
+                traceback="".join(traceback.format_exception(exc)),
+            )
             answer = _answer(fields, SYSTEM_ERROR.iso8583, frozenset(validation.problems(fields)))
         try:
             return encode(answer)
         except CodecError:
-            log.exception("switch answer does not encode", mti=mti)
+            log.error("switch answer does not encode", mti=mti)
             return encode({"t": response_mti(mti), "39": SYSTEM_ERROR.iso8583})
 
     def _dispatch(self, fields: dict[str, str]) -> dict[str, str]:

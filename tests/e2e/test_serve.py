@@ -1,6 +1,7 @@
 """What `make run` does, end to end: migrate, load a (small) demo bank, `ebank serve`;
-the printed address answers, and a printed demo user signs in with the printed secret's
-one-time code (from `ebank demo-code`) and sees their accounts."""
+the printed address answers, a printed demo user signs in with the printed secret's
+one-time code (from `ebank demo-code`) and sees their accounts, and the printed ISO 8583
+switch answers a network message."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import re
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from ebank.adapters.iso8583.client import SwitchClient
 from ebank.entrypoints.api.server import free_port
 
 EBANK = str(Path(sys.executable).with_name("ebank"))
@@ -25,6 +28,7 @@ def test_serve_prints_its_address_and_demo_sign_ins_that_work(tmp_path: Path) ->
         "EBANK_DATABASE_URL": f"sqlite:///{tmp_path / 'ebank.db'}",
         "EBANK_ENVIRONMENT": "dev",
         "EBANK_API_PORT": str(port),
+        "EBANK_SWITCH_PORT": str(free_port()),
         "COLUMNS": "200",
         "NO_COLOR": "1",
     }
@@ -70,6 +74,18 @@ def test_serve_prints_its_address_and_demo_sign_ins_that_work(tmp_path: Path) ->
         )
         assert accounts.status_code == 200
         assert accounts.json()["accounts"], accounts.text
+        switch = re.search(r"tcp://([\d.]+):(\d+)", printed)
+        assert switch, printed
+        now = datetime.now(UTC)
+        echo = {
+            "t": "0800",
+            "7": now.strftime("%m%d%H%M%S"),
+            "11": "000001",
+            "41": "ECHOTEST",
+            "70": "301",
+        }
+        with SwitchClient(switch.group(1), int(switch.group(2))) as atm:
+            assert atm.request(echo)["t"] == "0810"
     finally:
         server.terminate()
         server.wait(timeout=30)

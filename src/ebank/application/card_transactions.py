@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from ebank.application import card_checks, card_pins
+from ebank.application import atm_cash, card_checks, card_pins
 from ebank.application.context import Context
 from ebank.application.ledger import MAX_ATTEMPTS, post_within
 from ebank.application.ports import ConcurrencyConflict, UnitOfWork
@@ -31,8 +31,8 @@ from ebank.application.ports_switch import (
     SwitchMessage,
 )
 from ebank.application.terminals import TerminalView
-from ebank.domain.errors import DomainError, DuplicateTransmission
-from ebank.domain.terminals import TerminalKind
+from ebank.domain.errors import DomainError, DuplicateTransmission, InvalidAmount
+from ebank.domain.terminals import TerminalKind, dispense_plan
 from ebank.domain.transfers import Result, Transfer, TransferKind
 
 OK = "ok"
@@ -282,9 +282,10 @@ def _post(
             lines = _balances(uow, card, inquired.id, both=True)
             return CardOutcome(OK, codes(OK), balances=lines), None
         card_checks.check_daily_limits(uow, ctx, card, code, request.amount_minor)
+        pending = request.message_class is MessageClass.AUTHORISATION
+        dispenses = _dispenses(uow, found, code, pending, request.amount_minor)
     except DomainError as refused:
         return CardOutcome(refused.code, codes(refused.code)), None
-    pending = request.message_class is MessageClass.AUTHORISATION
     transfer = Transfer(
         id=ctx.ids.new_id(),
         debit_account_id=move.debit_account_id,
@@ -300,9 +301,27 @@ def _post(
     result = post_within(uow, [transfer], ctx.clock.now_us()).results[0]
     if result is not Result.OK:
         return CardOutcome(result.value, codes(result.value)), None
+    if dispenses:
+        atm_cash.record_dispense(uow, found.terminal_id, request.amount_minor)
     lines = _balances(uow, card, move.card_account_id, both=False)
     approval = transfer.id.hex[-6:].upper()
     return CardOutcome(OK, codes(OK), approval_code=approval, balances=lines), transfer.id
+
+
+def _dispenses(
+    uow: UnitOfWork, found: TerminalView, code: str, pending: bool, amount_minor: int
+) -> bool:
+    """Whether this message pays out notes from the ATM's cassettes (a financial cash
+    withdrawal at an ATM whose cassettes are known), refusing an amount its notes cannot
+    make before anything is posted."""
+    if found.kind is not TerminalKind.ATM or pending or code[:2] != card_checks.WITHDRAWAL:
+        return False
+    cassettes = uow.terminals.cassettes(found.terminal_id)
+    if sum(c.notes * c.denomination_minor for c in cassettes) < amount_minor:
+        return False  # not that much cash in it at all: the ledger declines (05)
+    if dispense_plan(cassettes, amount_minor) is None:
+        raise InvalidAmount("the ATM cannot pay this amount out in its notes")
+    return True
 
 
 def _balances(

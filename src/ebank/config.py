@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +16,7 @@ from ebank.adapters.crypto.keys import (
     is_test_key_material,
 )
 from ebank.domain.cards import DEFAULT_BIN, CardLimits, CardPolicy
+from ebank.domain.monitoring import MonitoringPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ebank.db"
 # Development only: refused in production (check_for_production).
@@ -58,6 +61,47 @@ class CardSettings(BaseSettings):
         )
 
 
+_MONITORING = MonitoringPolicy()
+
+
+class MonitoringSettings(BaseSettings):
+    """Terminal monitoring (``EBANK_MONITOR_*``): silent thresholds by day and night, when
+    night is, where alarms go, and how often the background jobs run."""
+
+    model_config = SettingsConfigDict(env_prefix="EBANK_MONITOR_", extra="ignore")
+
+    silent_day_s: int = Field(default=_MONITORING.silent_day_s, ge=30, le=86_400)
+    silent_night_s: int = Field(default=_MONITORING.silent_night_s, ge=30, le=86_400)
+    night_start: time = _MONITORING.night_start
+    night_end: time = _MONITORING.night_end
+    timezone: str = _MONITORING.timezone
+    alarm_email: str = Field(default=_MONITORING.alarm_email, min_length=3, max_length=200)
+    alarm_sms: str = Field(default=_MONITORING.alarm_sms, min_length=3, max_length=200)
+    # The background jobs: the alarm check and the outbox relay, every period_s.
+    period_s: float = Field(default=30.0, ge=0.05, le=3600)
+    relay_batch: int = Field(default=100, ge=1, le=500)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    def policy(self) -> MonitoringPolicy:
+        return MonitoringPolicy(
+            silent_day_s=self.silent_day_s,
+            silent_night_s=self.silent_night_s,
+            night_start=self.night_start,
+            night_end=self.night_end,
+            timezone=self.timezone,
+            alarm_email=self.alarm_email,
+            alarm_sms=self.alarm_sms,
+        )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EBANK_", extra="ignore")
 
@@ -89,6 +133,8 @@ class Settings(BaseSettings):
     step_up_ttl_s: int = Field(default=300, ge=30, le=3600)
     # Cards: read from EBANK_CARD_* (see CardSettings).
     cards: CardSettings = Field(default_factory=CardSettings)
+    # Terminal monitoring: read from EBANK_MONITOR_* (see MonitoringSettings).
+    monitor: MonitoringSettings = Field(default_factory=MonitoringSettings)
     # PIN security (docs/cards-and-pins.md). Zone PIN keys by reference, as JSON:
     # EBANK_ZONE_KEYS='{"ZPK-ATM-1": "tdes:<32 or 48 hex>:<KCV>"}'; the PIN verification
     # key (at least 32 hex digits); the zone key of the old system's card file. The
@@ -104,6 +150,24 @@ class Settings(BaseSettings):
     switch_max_connections: int = Field(default=256, ge=1, le=10_000)
     # A terminal that sends nothing (not even an echo) for this long is disconnected.
     switch_read_timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    # SMS banking and alerts (docs/sms.md): which transport sends and receives SMS.
+    sms_transport: Literal["console", "smpp", "webhook"] = "console"
+    sms_source_addr: str = "95599"
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = Field(default=2775, ge=1, le=65535)
+    smpp_system_id: str = "ebank"
+    smpp_password: SecretStr = SecretStr("")
+    sms_webhook_url: str = ""  # where outbound messages are POSTed
+    sms_webhook_account: str = ""
+    sms_webhook_token: SecretStr = SecretStr("")  # also checks inbound signatures
+    # The public URL of /telephony/sms/twilio as the provider signs it ("" = as received).
+    sms_webhook_public_url: str = ""
+    # Telephone banking (docs/telephony.md): the Twilio account's auth token, which signs
+    # every voice webhook; the public base URL Twilio calls ("" = as received); where
+    # "speak to an agent" transfers the call ("" = no transfer: the ticket is opened).
+    twilio_auth_token: SecretStr = SecretStr("")
+    telephony_public_url: str = ""
+    ivr_agent_number: str = ""
 
     @field_validator("database_url")
     @classmethod

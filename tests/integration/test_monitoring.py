@@ -20,12 +20,12 @@ from ebank.application.context import Context
 from ebank.application.ports import UnitOfWork
 from ebank.application.ports_identity import AuditQuery
 from ebank.bootstrap import Bank
+from ebank.config import MonitoringSettings
 from ebank.domain.access import Role
 from ebank.domain.errors import AlarmNotOpen
 from ebank.domain.monitoring import AlarmKind, AlarmStatus, Severity
 from ebank.domain.terminals import Cassette
 from ebank.entrypoints.background import run_background_jobs
-from ebank.entrypoints.monitoring_settings import MonitoringSettings
 from factories import BRANCH, bank_with_branch, deposit, savings, scalar
 from integration.test_terminals import _staff
 

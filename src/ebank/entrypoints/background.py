@@ -14,7 +14,7 @@ from ebank.application.monitoring import check_alarms
 from ebank.application.outbox import deliver_pending
 from ebank.application.ports_terminals import Notifier
 from ebank.bootstrap import Bank
-from ebank.entrypoints.monitoring_settings import MonitoringSettings
+from ebank.config import MonitoringSettings
 
 log = structlog.get_logger("ebank.background")
 
@@ -34,7 +34,7 @@ async def run_background_jobs(
     notifier: Notifier | None = None,
 ) -> None:
     """Run the rounds every ``settings.period_s`` until ``stop`` is set."""
-    settings = settings or MonitoringSettings()
+    settings = settings or bank.settings.monitor
     # Only the console twin exists so far: it prints instead of sending.
     notifier = notifier or ConsoleNotifier()
     while not stop.is_set():

@@ -23,7 +23,6 @@ from ebank.domain.errors import DomainError, InvalidInput
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.terminals import Cassette, parse_fee_rate
 from ebank.entrypoints.error_codes import answer_for_error
-from ebank.entrypoints.monitoring_settings import MonitoringSettings
 
 terminal_app = typer.Typer(help="ATMs and POS terminals.", no_args_is_help=True)
 merchant_app = typer.Typer(help="POS merchants.", no_args_is_help=True)
@@ -290,8 +289,9 @@ def _print_alarms(alarms: list[monitoring.Alarm]) -> None:
 @refusals
 def alarms_check() -> None:
     """Run the alarm check once (``ebank serve`` runs it on a period)."""
-    policy = MonitoringSettings().policy()
-    raised = _with_bank(lambda bank: monitoring.check_alarms(bank.ctx, policy=policy))
+    raised = _with_bank(
+        lambda bank: monitoring.check_alarms(bank.ctx, policy=bank.settings.monitor.policy())
+    )
     out.print(f"{len(raised)} alarm(s) raised")
     if raised:
         _print_alarms(raised)

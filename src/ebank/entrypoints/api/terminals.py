@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Annotated, Self
 
 from fastapi import APIRouter, Path
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ebank.application import merchants, monitoring, terminals
 from ebank.application.merchants import MerchantView
 from ebank.application.terminals import TerminalView
+from ebank.bootstrap import Bank
 from ebank.domain.access import Role
 from ebank.domain.monitoring import AlarmKind, AlarmStatus, MonitoringPolicy, Report, Severity
 from ebank.domain.terminals import (
@@ -26,9 +26,8 @@ from ebank.domain.terminals import (
     TerminalState,
     TerminalStatus,
 )
-from ebank.entrypoints.api.deps import ActorDep, CtxDep, route
+from ebank.entrypoints.api.deps import ActorDep, BankDep, CtxDep, route
 from ebank.entrypoints.api.models_accounts import CURRENCY_CODE, at
-from ebank.entrypoints.monitoring_settings import MonitoringSettings
 
 router = APIRouter(tags=["terminals"])
 OPERATORS = {Role.OPERATIONS, Role.ADMIN}
@@ -36,9 +35,8 @@ TerminalId = Annotated[str, Path(pattern=r"^[A-Z0-9]{8}$")]
 MERCHANT_ID = r"^[A-Z0-9]{1,15}$"
 
 
-@cache
-def _policy() -> MonitoringPolicy:
-    return MonitoringSettings().policy()
+def _policy(bank: Bank) -> MonitoringPolicy:
+    return bank.settings.monitor.policy()
 
 
 class CassetteModel(BaseModel):
@@ -225,13 +223,14 @@ def register_pos(body: PosIn, ctx: CtxDep, actor: ActorDep) -> TerminalOut:
 
 @route(router, "POST", "/terminals/{terminal_id}/status", roles=OPERATORS, response_model=StatusOut)
 def report_status(
-    terminal_id: TerminalId, body: StatusIn, ctx: CtxDep, actor: ActorDep
+    terminal_id: TerminalId, body: StatusIn, bank: BankDep, actor: ActorDep
 ) -> StatusOut:
     """A terminal's status report (heartbeat, cash_low, fault, door_open, door_closed,
     recovered), for terminals that report over HTTP; the alarms it raised."""
+    ctx = bank.ctx
     terminals.get_terminal(ctx, actor, terminal_id)  # within the caller's branches
     raised = monitoring.report_status(
-        ctx, terminal_id, body.kind.value, body.detail, policy=_policy()
+        ctx, terminal_id, body.kind.value, body.detail, policy=_policy(bank)
     )
     view = terminals.get_terminal(ctx, actor, terminal_id)
     return StatusOut(terminal=TerminalOut.of(view), alarms_raised=[AlarmOut.of(a) for a in raised])

@@ -11,12 +11,17 @@ from ebank.adapters.crypto.soft_hsm import SoftwareHsm
 from ebank.adapters.db.auditor import SqlLedgerAuditor
 from ebank.adapters.db.engine import make_engine
 from ebank.adapters.db.reports import SqlBankReports
+from ebank.adapters.db.sms import ChannelCounter
 from ebank.adapters.db.uow import SqlUnitOfWork
 from ebank.adapters.documents import ReportlabDocuments
 from ebank.adapters.security import security_services
+from ebank.adapters.sms.console import ConsoleSms
+from ebank.adapters.sms.smpp import SmppTransport
+from ebank.adapters.sms.webhook import WebhookSms
 from ebank.application.context import Context
 from ebank.application.ports import Clock, IdGenerator
 from ebank.application.ports_identity import SecurityPolicy, SecurityServices
+from ebank.application.ports_sms import SmsTransport
 from ebank.config import Settings
 from ebank.domain.cards import CardPolicy
 
@@ -33,6 +38,28 @@ class Bank:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def sms_transport(bank: Bank) -> SmsTransport:
+    """The SMS transport the settings choose (``EBANK_SMS_TRANSPORT``)."""
+    settings = bank.settings
+    if settings.sms_transport == "smpp":
+        return SmppTransport(
+            settings.smpp_host,
+            settings.smpp_port,
+            settings.smpp_system_id,
+            settings.smpp_password.get_secret_value(),
+            settings.sms_source_addr,
+            ChannelCounter(bank.engine, "smpp.sequence"),
+        )
+    if settings.sms_transport == "webhook":
+        return WebhookSms(
+            settings.sms_webhook_url,
+            settings.sms_webhook_account,
+            settings.sms_webhook_token.get_secret_value(),
+            settings.sms_source_addr,
+        )
+    return ConsoleSms()
 
 
 def build(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from ebank.application import sms_alerts
 from ebank.application.context import Context
 from ebank.application.ports import ConcurrencyConflict, UnitOfWork
 from ebank.domain.accounts import Account, GlKind
@@ -49,7 +50,17 @@ def post_within(uow: UnitOfWork, batch: Sequence[Transfer], now_us: int) -> Batc
     context = uow.journal.load(batch)
     outcome = apply_batch(batch, context, now_us)
     uow.journal.save(outcome)
+    _queue_alerts(uow, outcome, now_us)
     return outcome
+
+
+def _queue_alerts(uow: UnitOfWork, outcome: BatchOutcome, now_us: int) -> None:
+    """SMS transaction alerts, written in the posting's own transaction (so never for
+    one that rolls back): one query per batch for the subscribers of the touched
+    accounts. A unit of work without an SMS store (the unit tests' fakes) has none."""
+    store = getattr(uow, "sms", None)
+    if store is not None and outcome.new_entries:
+        sms_alerts.queue_alerts(store, outcome.new_entries, now_us)
 
 
 def post_one(ctx: Context, transfer: Transfer) -> JournalEntry:

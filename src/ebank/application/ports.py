@@ -20,7 +20,9 @@ from ebank.application.ports_controls import (
 from ebank.application.ports_corporate import CorporateStore
 from ebank.application.ports_customers import BeneficiaryStore, CustomerReadStore
 from ebank.application.ports_identity import AuditStore, SessionStore, UserStore
+from ebank.application.ports_ivr import IvrStore
 from ebank.application.ports_office import OfficeReads, TellerStore
+from ebank.application.ports_sms import SmsStore
 from ebank.application.ports_switch import SwitchStore
 from ebank.application.ports_terminals import TerminalStore
 from ebank.application.ports_tickets import TicketStore
@@ -201,9 +203,14 @@ class UnitOfWork(Protocol):
     def switch(self) -> SwitchStore: ...
 
     @property
+    def ivr(self) -> IvrStore: ...
+
+    @property
     def teller(self) -> TellerStore: ...
     @property
     def office_reads(self) -> OfficeReads: ...
+    @property
+    def sms(self) -> SmsStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -495,3 +495,10 @@ class OriginalMismatch(DomainError):
     the message it names."""
 
     code = "original_mismatch"
+
+
+class IdentityCheckFailed(DomainError):
+    """A call-centre agent's identity check of a caller failed (the identity number the
+    caller gave is not the customer's)."""
+
+    code = "identity_check_failed"

@@ -59,7 +59,7 @@ class NoteKind(StrEnum):
 
 
 # Which status changes are allowed. An answered ticket opens again when the customer
-# writes back; a closed one stays closed (a new ticket is the way on).
+# writes back or an agent reopens it; a closed one stays closed (a new ticket is the way on).
 TRANSITIONS: frozenset[tuple[TicketStatus, TicketStatus]] = frozenset(
     {
         (TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED),
@@ -139,3 +139,72 @@ class Ticket:
     updated_at_us: int
     acknowledged_at_us: int | None = None
     resolved_at_us: int | None = None
+    assigned_to: int | None = None
+    acknowledge_due_at_us: int | None = None
+    resolve_due_at_us: int | None = None
+    breached: str | None = None
+
+
+# -- service levels ---------------------------------------------------------------------
+class Breach(StrEnum):
+    """Which service level a ticket missed; the resolve breach supersedes the other."""
+
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevel:
+    acknowledge_within_s: int
+    resolve_within_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueTimes:
+    acknowledge_due_at_us: int | None
+    resolve_due_at_us: int | None
+
+
+NO_DUE_TIMES = DueTimes(None, None)
+
+
+def due_times(level: ServiceLevel | None, created_at_us: int) -> DueTimes:
+    """When a ticket created at ``created_at_us`` must be acknowledged and resolved by
+    (counted from its creation, also when its priority changes later)."""
+    if level is None:
+        return NO_DUE_TIMES
+    return DueTimes(
+        created_at_us + level.acknowledge_within_s * 1_000_000,
+        created_at_us + level.resolve_within_s * 1_000_000,
+    )
+
+
+def breach_at(ticket: Ticket, now_us: int) -> Breach | None:
+    """The service level ``ticket`` has missed by ``now_us``, if any: not resolved
+    (answered or closed) by its resolve time, or not acknowledged (or taken any further)
+    by its acknowledge time. The store stamps ``acknowledged_at_us`` on the first step
+    past ``open`` and clears ``resolved_at_us`` when a ticket reopens."""
+    resolve_due = ticket.resolve_due_at_us
+    if resolve_due is not None:
+        resolved_at = ticket.resolved_at_us
+        if (resolved_at is None and now_us > resolve_due) or (
+            resolved_at is not None and resolved_at > resolve_due
+        ):
+            return Breach.RESOLVE
+    acknowledge_due = ticket.acknowledge_due_at_us
+    if acknowledge_due is not None:
+        acknowledged_at = ticket.acknowledged_at_us
+        if (acknowledged_at is None and now_us > acknowledge_due) or (
+            acknowledged_at is not None and acknowledged_at > acknowledge_due
+        ):
+            return Breach.ACKNOWLEDGE
+    return None
+
+
+def worse_breach(flagged: str | None, found: Breach | None) -> str | None:
+    """The breach to keep: resolve over acknowledge, and never un-flag one."""
+    if found is Breach.RESOLVE or flagged == Breach.RESOLVE.value:
+        return Breach.RESOLVE.value
+    if found is not None:
+        return found.value
+    return flagged

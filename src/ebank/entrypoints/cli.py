@@ -31,7 +31,14 @@ from ebank.domain.customers import CustomerKind, IdType, Tier
 from ebank.domain.errors import CustomerNotFound, DomainError, InvalidInput, TransferNotFound
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.transfers import JournalEntry
-from ebank.entrypoints import cli_cards, cli_security, cli_terminals
+from ebank.entrypoints import (
+    cli_cards,
+    cli_phone,
+    cli_security,
+    cli_sms,
+    cli_terminals,
+    cli_tickets,
+)
 from ebank.entrypoints.atm_simulator import atm_command
 from ebank.entrypoints.cli_import import import_command
 from ebank.entrypoints.cli_serve import demo_code_command, serve_command
@@ -71,6 +78,11 @@ app.add_typer(cli_terminals.merchant_app, name="merchant")
 app.add_typer(cli_terminals.settle_app, name="settle")
 app.add_typer(cli_terminals.alarms_app, name="alarms")
 app.add_typer(cli_terminals.outbox_app, name="outbox")
+app.add_typer(cli_sms.sms_app, name="sms")
+app.add_typer(cli_tickets.tickets_app, name="tickets")
+app.add_typer(cli_phone.phone_pin_app, name="phone-pin")
+app.add_typer(cli_phone.documents_app, name="documents")
+app.command("phone")(cli_phone.phone_command)
 app.command("import")(import_command)
 app.command("serve")(serve_command)
 app.command("demo-code")(demo_code_command)

@@ -197,6 +197,7 @@ _TABLE: dict[str, Answer] = {
     "card_daily_count_exceeded": Answer(422, "65", "over the card's daily number of withdrawals"),
     "duplicate_transmission": Answer(409, "94", "this message number was used for another"),
     "original_mismatch": Answer(422, "12", "not the transaction it refers to"),
+    "identity_check_failed": Answer(422, "05", "the identity check failed"),
 }
 SYSTEM_ERROR = Answer(500, "96", "system error")
 

@@ -13,9 +13,11 @@ from ebank.adapters.db.corporate import SqlCorporate
 from ebank.adapters.db.customer_services import SqlBeneficiaries, SqlCustomerReads
 from ebank.adapters.db.engine import READ_ONLY
 from ebank.adapters.db.identity import SqlAudit, SqlSessions, SqlUsers
+from ebank.adapters.db.ivr import SqlIvrStore
 from ebank.adapters.db.journal import SqlJournal
 from ebank.adapters.db.office import SqlOfficeReads, SqlTeller
 from ebank.adapters.db.repositories import SqlAccounts, SqlBranches, SqlCustomers, SqlSequences
+from ebank.adapters.db.sms import SqlSms
 from ebank.adapters.db.switch import SqlSwitchMessages
 from ebank.adapters.db.terminals import SqlTerminals
 from ebank.adapters.db.tickets import SqlTickets
@@ -45,6 +47,8 @@ class SqlUnitOfWork:
     tickets: SqlTickets
     terminals: SqlTerminals
     switch: SqlSwitchMessages
+    ivr: SqlIvrStore
+    sms: SqlSms
 
     def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self.engine = engine
@@ -78,6 +82,8 @@ class SqlUnitOfWork:
         self.tickets = SqlTickets(conn)
         self.terminals = SqlTerminals(conn)
         self.switch = SqlSwitchMessages(conn)
+        self.ivr = SqlIvrStore(conn)
+        self.sms = SqlSms(conn)
         return self
 
     def __exit__(

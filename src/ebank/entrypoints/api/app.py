@@ -33,9 +33,11 @@ from ebank.entrypoints.api import (
     staff_actions,
     statements,
     terminals,
+    tickets,
     transfers,
 )
 from ebank.entrypoints.api.problems import problem, problem_for_error
+from ebank.entrypoints.telephony import sms_webhook, twiml, voicexml
 
 log = structlog.get_logger("ebank.api")
 
@@ -55,6 +57,7 @@ ROUTERS = (
     staff_actions.router,
     audit.router,
     terminals.router,
+    tickets.router,
 )
 
 
@@ -76,6 +79,9 @@ def create_app(bank: Bank) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(sms_webhook.router)  # SMS banking's provider webhook
+    app.include_router(twiml.router)  # telephone banking: Twilio voice webhooks
+    app.include_router(voicexml.router)  # telephone banking: VoiceXML for PBXs
     web.install(app)
     ratelimit.install(app, bank.settings)
     app.add_middleware(BodySizeLimit, max_bytes=bank.settings.max_request_bytes)

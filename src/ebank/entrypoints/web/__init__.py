@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ebank.domain.errors import DomainError
 from ebank.entrypoints.web import (
+    pages_callcentre,  # P3: the call centre
     pages_cards,  # W4: cards
     pages_corporate,  # W2: corporate banking
     pages_my,  # W1: personal banking
@@ -34,6 +35,7 @@ ROUTERS = (
     pages_cards.router,
     pages_corporate.router,  # W2
     pages_terminals.router,  # S3
+    pages_callcentre.router,  # P3
 )
 
 

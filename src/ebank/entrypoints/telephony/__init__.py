@@ -1,0 +1,1 @@
+"""Telephone banking and SMS entry points (webhooks of telephony providers)."""

@@ -20,6 +20,7 @@ from ebank.domain.monitoring import MonitoringPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ebank.db"
 # Development only: refused in production (check_for_production).
+DEV_TWILIO_TOKEN = "ebank-development-telephony-token"  # noqa: S105
 DEV_SECRET_KEY = "ebank-development-secret-key-not-for-production"  # noqa: S105
 
 
@@ -165,7 +166,8 @@ class Settings(BaseSettings):
     # Telephone banking (docs/telephony.md): the Twilio account's auth token, which signs
     # every voice webhook; the public base URL Twilio calls ("" = as received); where
     # "speak to an agent" transfers the call ("" = no transfer: the ticket is opened).
-    twilio_auth_token: SecretStr = SecretStr("")
+    # The Twilio-style webhook signing token; the development one is refused in prod.
+    twilio_auth_token: SecretStr = SecretStr(DEV_TWILIO_TOKEN)
     telephony_public_url: str = ""
     ivr_agent_number: str = ""
 
@@ -182,6 +184,11 @@ class Settings(BaseSettings):
             raise ValueError("production runs on PostgreSQL: set EBANK_DATABASE_URL")
         if self.environment == "prod" and self.secret_key == DEV_SECRET_KEY:
             raise ValueError("production needs its own EBANK_SECRET_KEY")
+        if self.environment == "prod" and self.twilio_auth_token.get_secret_value() in (
+            "",
+            DEV_TWILIO_TOKEN,
+        ):
+            raise ValueError("production needs its own EBANK_TWILIO_AUTH_TOKEN")
         if self.migration_zone_key_ref not in self.zone_keys:
             raise ValueError("EBANK_MIGRATION_ZONE_KEY_REF names no key of EBANK_ZONE_KEYS")
         if self.environment == "prod" and any(

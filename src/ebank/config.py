@@ -184,11 +184,6 @@ class Settings(BaseSettings):
             raise ValueError("production runs on PostgreSQL: set EBANK_DATABASE_URL")
         if self.environment == "prod" and self.secret_key == DEV_SECRET_KEY:
             raise ValueError("production needs its own EBANK_SECRET_KEY")
-        if self.environment == "prod" and self.twilio_auth_token.get_secret_value() in (
-            "",
-            DEV_TWILIO_TOKEN,
-        ):
-            raise ValueError("production needs its own EBANK_TWILIO_AUTH_TOKEN")
         if self.migration_zone_key_ref not in self.zone_keys:
             raise ValueError("EBANK_MIGRATION_ZONE_KEY_REF names no key of EBANK_ZONE_KEYS")
         if self.environment == "prod" and any(
@@ -199,6 +194,11 @@ class Settings(BaseSettings):
                 "production refuses the TEST PIN keys: set EBANK_ZONE_KEYS and"
                 " EBANK_PIN_VERIFICATION_KEY"
             )
+        if self.environment == "prod" and self.twilio_auth_token.get_secret_value() in (
+            "",
+            DEV_TWILIO_TOKEN,
+        ):
+            raise ValueError("production needs its own EBANK_TWILIO_AUTH_TOKEN")
 
     def zone_key_specs(self) -> dict[str, str]:
         """The zone PIN keys as written (``tdes:HEX[:KCV]``), for the HSM only."""

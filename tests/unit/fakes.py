@@ -355,6 +355,16 @@ class FakeSequences:
         return self.state.sequences[name] - size + 1
 
 
+class FakeSms:
+    """SMS banking's store as far as the ledger needs it: nobody subscribes to alerts."""
+
+    def alert_subscribers(self, account_ids: list[int]) -> list[object]:
+        return []
+
+    def queue(self, messages: list[object], now_us: int) -> None:
+        raise AssertionError("no alerts without subscribers")
+
+
 class FakeUnitOfWork:
     """``with uow: ...; uow.commit()`` over a copy of the store's state."""
 
@@ -369,6 +379,7 @@ class FakeUnitOfWork:
         self.accounts = FakeAccounts(self._state)
         self.journal = FakeJournal(self._state, self.store)
         self.sequences = FakeSequences(self._state)
+        self.sms = FakeSms()
         return self
 
     def __exit__(

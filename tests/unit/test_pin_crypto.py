@@ -175,8 +175,22 @@ def test_production_refuses_the_test_keys() -> None:
         zone_keys=real,  # type: ignore[arg-type]
         migration_zone_key_ref="ZPK-ATM-1",
         pin_verification_key="ab" * 32,  # type: ignore[arg-type]
+        twilio_auth_token="t" * 32,  # type: ignore[arg-type]
     )
     good.check_for_production()
     assert "1C3B5D7F" not in repr(good)
     with pytest.raises(ValueError, match="EBANK_MIGRATION_ZONE_KEY_REF"):
         Settings(migration_zone_key_ref="ZPK-NOWHERE").check_for_production()
+
+
+def test_production_refuses_the_development_telephony_token() -> None:
+    settings = {
+        "environment": "prod",
+        "database_url": "postgresql://db/ebank",
+        "secret_key": "s" * 40,
+        "zone_keys": {"ZPK-ATM-1": "tdes:1C3B5D7F9EA2C4E60F1E2D3C4B5A6978"},
+        "migration_zone_key_ref": "ZPK-ATM-1",
+        "pin_verification_key": "ab" * 32,
+    }
+    with pytest.raises(ValueError, match="EBANK_TWILIO_AUTH_TOKEN"):
+        Settings(**settings).check_for_production()  # type: ignore[arg-type]

@@ -57,10 +57,9 @@ def post_within(uow: UnitOfWork, batch: Sequence[Transfer], now_us: int) -> Batc
 def _queue_alerts(uow: UnitOfWork, outcome: BatchOutcome, now_us: int) -> None:
     """SMS transaction alerts, written in the posting's own transaction (so never for
     one that rolls back): one query per batch for the subscribers of the touched
-    accounts. A unit of work without an SMS store (the unit tests' fakes) has none."""
-    store = getattr(uow, "sms", None)
-    if store is not None and outcome.new_entries:
-        sms_alerts.queue_alerts(store, outcome.new_entries, now_us)
+    accounts."""
+    if outcome.new_entries:
+        sms_alerts.queue_alerts(uow.sms, outcome.new_entries, now_us)
 
 
 def post_one(ctx: Context, transfer: Transfer) -> JournalEntry:

@@ -221,7 +221,8 @@ def _help(ctx: Context, subscription: SmsSubscription) -> str:
 
 
 class SmsNotifier:
-    """The relay's notifier: ``sms_*`` topics go out through the SMS transport (the
+    """The relay's notifier: ``sms`` and ``sms_*`` topics (operators' alarm texts,
+    customers' alerts and replies) go out through the SMS transport (the
     dedupe key, carried as the subject, is the message reference), anything else
     through ``fallback``. What was sent is recorded after the round (``record_sent``:
     the relay holds the outbox row meanwhile), with the operator's message id, so
@@ -233,7 +234,7 @@ class SmsNotifier:
         self.sent: list[tuple[str, str, str]] = []  # (phone, masked body, external id)
 
     def send(self, channel: str, recipient: str, subject: str, body: str, message_id: str) -> None:
-        if not channel.startswith("sms_"):
+        if channel != "sms" and not channel.startswith("sms_"):
             self.fallback.send(channel, recipient, subject, body, message_id)
             return
         external_id = self.transport.send(recipient, body, subject or message_id)

@@ -1,6 +1,8 @@
 """The bank's background jobs inside ``ebank serve``: every period, the terminal alarm
-check and the outbox relay. Database work runs off the event loop; a failing round is
-logged and the next one runs as usual, so one bad round never stops monitoring."""
+check, inbound SMS and delivery receipts (on SMPP), and the outbox relay (SMS through
+the configured SMS transport, e-mail through the console twin until a mail gateway
+exists). Database work runs off the event loop; a failing round is logged and the next
+one runs as usual, so one bad round never stops monitoring."""
 
 from __future__ import annotations
 
@@ -10,19 +12,24 @@ import contextlib
 import structlog
 
 from ebank.adapters.notify.console import ConsoleNotifier
+from ebank.application import sms_banking
 from ebank.application.monitoring import check_alarms
-from ebank.application.outbox import deliver_pending
+from ebank.application.ports_sms import SmsTransport
 from ebank.application.ports_terminals import Notifier
-from ebank.bootstrap import Bank
+from ebank.bootstrap import Bank, sms_transport
 from ebank.config import MonitoringSettings
+from ebank.entrypoints.telephony.sms_webhook import explain_error
 
 log = structlog.get_logger("ebank.background")
 
 
-def run_round(bank: Bank, settings: MonitoringSettings, notifier: Notifier) -> tuple[int, int]:
+def run_round(
+    bank: Bank, settings: MonitoringSettings, notifier: Notifier, sms: SmsTransport
+) -> tuple[int, int]:
     """One round: (alarms raised, messages sent)."""
     raised = check_alarms(bank.ctx, policy=settings.policy())
-    sent = deliver_pending(bank.ctx, notifier, settings.relay_batch)
+    sms.poll(sms_banking.SmsBanking(bank.ctx, sms.name, explain_error))
+    sent = sms_banking.relay(bank.ctx, sms, notifier, settings.relay_batch)
     return len(raised), sent
 
 
@@ -35,11 +42,25 @@ async def run_background_jobs(
 ) -> None:
     """Run the rounds every ``settings.period_s`` until ``stop`` is set."""
     settings = settings or bank.settings.monitor
-    # Only the console twin exists so far: it prints instead of sending.
+    # E-mail: only the console twin exists so far; it prints instead of sending.
     notifier = notifier or ConsoleNotifier()
+    sms = sms_transport(bank)
+    try:
+        await _rounds(bank, stop, settings, notifier, sms)
+    finally:
+        sms.close()
+
+
+async def _rounds(
+    bank: Bank,
+    stop: asyncio.Event,
+    settings: MonitoringSettings,
+    notifier: Notifier,
+    sms: SmsTransport,
+) -> None:
     while not stop.is_set():
         try:
-            raised, sent = await asyncio.to_thread(run_round, bank, settings, notifier)
+            raised, sent = await asyncio.to_thread(run_round, bank, settings, notifier, sms)
             if raised or sent:
                 log.info("background round", alarms_raised=raised, notifications_sent=sent)
         except Exception:  # logged; the next round runs regardless

@@ -5,16 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ebank.domain.ivr import (
-    ActionKind,
-    Outcome,
-    Session,
-    State,
-    on_digits,
-    on_outcome,
-    parse_amount,
-    start,
-)
+from ebank.domain.ivr import on_digits, on_outcome, parse_amount, start
+from ebank.domain.ivr_model import ActionKind, Outcome, Session, State
 from ebank.domain.ivr_prompts import EN, ZH, amount_words, zh_number
 
 

@@ -17,16 +17,8 @@ from ebank.application.context import Context
 from ebank.application.ivr_actions import perform
 from ebank.application.ports_ivr import StoredCall
 from ebank.domain.errors import InvalidInput
-from ebank.domain.ivr import (
-    Gather,
-    Prompt,
-    Session,
-    State,
-    Step,
-    on_digits,
-    on_outcome,
-    start,
-)
+from ebank.domain.ivr import on_digits, on_outcome, start
+from ebank.domain.ivr_model import Gather, Prompt, Session, State, Step
 from ebank.domain.step_up import StepUpPolicy
 
 MAX_CALL_ID_LENGTH = 64

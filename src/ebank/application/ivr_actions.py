@@ -23,7 +23,7 @@ from ebank.domain.access import Actor, Role, UserKind
 from ebank.domain.accounts import Account, AccountStatus
 from ebank.domain.cards import CardAccountType, CardStatus
 from ebank.domain.errors import DomainError
-from ebank.domain.ivr import Action, ActionKind, Outcome, Prompt, Session
+from ebank.domain.ivr_model import Action, ActionKind, Outcome, Prompt, Session
 from ebank.domain.step_up import StepUpPolicy
 
 IVR_CHANNEL = "ivr"

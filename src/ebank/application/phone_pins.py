@@ -22,7 +22,8 @@ from ebank.application.visibility import customer_for
 from ebank.domain.access import Actor, Role, require_role
 from ebank.domain.customers import Customer
 from ebank.domain.errors import CustomerNotFound, InvalidInput
-from ebank.domain.ivr import PIN_LENGTH, new_pin_acceptable
+from ebank.domain.ivr import new_pin_acceptable
+from ebank.domain.ivr_model import PIN_LENGTH
 
 MAX_TRIES = 3
 LOCKOUT_BASE_S = 15 * 60

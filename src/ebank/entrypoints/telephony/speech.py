@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from ebank.adapters.clock import BANK_TIMEZONE
 from ebank.application.ivr import IvrTurn
-from ebank.domain.ivr import Prompt
+from ebank.domain.ivr_model import Prompt
 from ebank.domain.ivr_prompts import ZH, amount_words, digits_words, render
 from ebank.entrypoints.error_codes import answer_for
 from ebank.entrypoints.web.i18n import translations

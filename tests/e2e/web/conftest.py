@@ -28,7 +28,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "test-report" / "scr
 TEST_EPOCH_US = 1_794_013_200_000_000
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's synchronous API keeps an event loop running
+# in the main thread while it is open, which would break later tests that start their
+# own (asyncio.run).
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
         pytest.fail(f"Chromium is required for the browser tests: {CHROMIUM} is missing")

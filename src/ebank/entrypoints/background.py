@@ -1,8 +1,9 @@
 """The bank's background jobs inside ``ebank serve``: every period, the terminal alarm
-check, inbound SMS and delivery receipts (on SMPP), and the outbox relay (SMS through
-the configured SMS transport, e-mail through the console twin until a mail gateway
-exists). Database work runs off the event loop; a failing round is logged and the next
-one runs as usual, so one bad round never stops monitoring."""
+check, inbound SMS and delivery receipts (on SMPP), the outbox relay (SMS through the
+configured SMS transport, e-mail through the console twin until a mail gateway exists),
+the call centre's service-level check, and queued statements. Database work runs off
+the event loop; a failing round is logged and the next one runs as usual, so one bad
+round never stops monitoring."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import contextlib
 
 import structlog
 
+from ebank.adapters.clock import BANK_TIMEZONE
+from ebank.adapters.mailfax_console import ConsoleMailFax
 from ebank.adapters.notify.console import ConsoleNotifier
-from ebank.application import sms_banking
+from ebank.application import callcentre, document_jobs, sms_banking
 from ebank.application.monitoring import check_alarms
 from ebank.application.ports_sms import SmsTransport
 from ebank.application.ports_terminals import Notifier
@@ -26,10 +29,15 @@ log = structlog.get_logger("ebank.background")
 def run_round(
     bank: Bank, settings: MonitoringSettings, notifier: Notifier, sms: SmsTransport
 ) -> tuple[int, int]:
-    """One round: (alarms raised, messages sent)."""
-    raised = check_alarms(bank.ctx, policy=settings.policy())
-    sms.poll(sms_banking.SmsBanking(bank.ctx, sms.name, explain_error))
-    sent = sms_banking.relay(bank.ctx, sms, notifier, settings.relay_batch)
+    """One round: (alarms raised, messages sent). Also flags tickets past their service
+    levels and sends queued statements (the console mail/fax twin until a gateway
+    exists)."""
+    ctx = bank.ctx
+    raised = check_alarms(ctx, policy=settings.policy())
+    sms.poll(sms_banking.SmsBanking(ctx, sms.name, explain_error))
+    sent = sms_banking.relay(ctx, sms, notifier, settings.relay_batch)
+    callcentre.check_slas(ctx, ctx.clock.now_us())
+    document_jobs.run_pending(ctx, ConsoleMailFax(echo=log.info), tz=BANK_TIMEZONE)
     return len(raised), sent
 
 

@@ -44,9 +44,13 @@ def test_counter_day_through_the_cli(database_url: str) -> None:
         "11010519491231002X",
         "--branch",
         "0101",
+        "--email",
+        "wang.fang@example.com",
     ).stdout
     customer = re.search(r"C\d{10}", out)
     assert customer
+    shown = run(database_url, "customer", "show", customer.group(0)).stdout
+    assert "wang.fang@example.com" in shown
     saving = number_in(run(database_url, "account", "open", customer.group(0)).stdout)
     current = number_in(
         run(database_url, "account", "open", customer.group(0), "--product", "CUR").stdout

@@ -27,6 +27,7 @@ from ebank.domain.customers import (
     Tier,
     check_customer_fields,
     customer_number,
+    masked_email,
 )
 from ebank.domain.errors import (
     AccountNotEmpty,
@@ -317,6 +318,49 @@ def test_customer_identity_rules() -> None:
             "1",
             "0001",
         )
+
+
+def _with_email(email: str) -> Customer:
+    return Customer(
+        1,
+        "C0000000001",
+        CustomerKind.INDIVIDUAL,
+        "王芳",
+        Tier.STANDARD,
+        IdType.PASSPORT,
+        "E1",
+        "0001",
+        email=email,
+    )
+
+
+@pytest.mark.parametrize("email", ["", "wang.fang@example.com", "a@b", "x" * 64 + "@" + "d" * 189])
+def test_an_email_address_may_be_empty_or_plausible(email: str) -> None:
+    assert _with_email(email).email == email
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "wang.fang",  # no @
+        "wang@fang@example.com",  # two
+        "@example.com",  # no name
+        "wang@",  # no domain
+        "wang fang@example.com",  # a space
+        "wang@example.com\n",  # a line break
+        "x" * 64 + "@" + "d" * 190,  # 255 characters
+    ],
+)
+def test_an_implausible_email_address_is_refused(email: str) -> None:
+    with pytest.raises(InvalidInput):
+        _with_email(email)
+    with pytest.raises(InvalidInput):
+        check_customer_fields(CustomerKind.INDIVIDUAL, "王芳", IdType.PASSPORT, "E1", "", email)
+
+
+def test_email_addresses_are_masked_for_the_audit_trail() -> None:
+    assert masked_email("wang.fang@example.com") == "w***@example.com"
+    assert masked_email("") == ""
 
 
 def test_domain_errors_carry_stable_codes() -> None:

@@ -106,6 +106,23 @@ def test_a_transfer_is_read_back_and_done_only_on_confirmation() -> None:
     assert _ids(refused.say) == ["refused", "menu"] and refused.session.amount_minor == 0
 
 
+def test_no_email_on_file_offers_fax_or_the_menu() -> None:
+    period = on_digits(on_digits(_menu(), "6").session, "2")
+    asked = on_digits(period.session, "1")  # by e-mail
+    assert asked.action is not None and asked.action.kind is ActionKind.QUEUE_STATEMENT
+    assert asked.action.value == ""
+    none = on_outcome(asked.session, ActionKind.QUEUE_STATEMENT, Outcome(False, "no_email"))
+    assert none.session.state is State.STATEMENT_NO_EMAIL and none.gather is not None
+    assert _ids(none.say) == ["no_email_on_file"]
+    assert "statement_no_email" in none.session.done
+    assert _ids(on_digits(none.session, "7").say) == ["invalid_choice", "no_email_on_file"]
+    assert on_digits(none.session, "1").session.state is State.STATEMENT_FAX
+    back = on_digits(none.session, "2")
+    assert back.session.state is State.MENU and _ids(back.say) == ["menu"]
+    queued = on_outcome(asked.session, ActionKind.QUEUE_STATEMENT, Outcome(ok=True))
+    assert _ids(queued.say) == ["statement_queued", "menu"]
+
+
 def test_amounts_from_key_presses() -> None:
     assert parse_amount("12*5") == 1250
     assert parse_amount("100") == 10_000

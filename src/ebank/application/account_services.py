@@ -27,7 +27,7 @@ from ebank.application.visibility import (
 from ebank.domain.access import STAFF_ROLES, Actor, Role, require_role
 from ebank.domain.accounts import AccountStatus
 from ebank.domain.branches import Branch, BranchKind
-from ebank.domain.customers import Customer, CustomerKind, IdType, Tier
+from ebank.domain.customers import Customer, CustomerKind, IdType, Tier, masked_email
 from ebank.domain.errors import (
     BranchNotFound,
     CustomerNotFound,
@@ -155,6 +155,7 @@ def onboard_customer(
     branch_code: str | None = None,
     tier: Tier = Tier.STANDARD,
     phone: str = "",
+    email: str = "",
 ) -> Customer:
     """A new customer of the actor's branch (or of a unit within their reach)."""
     branch = branch_code or actor.branch_code or ""
@@ -163,9 +164,11 @@ def onboard_customer(
         require_role(actor, COUNTER_ROLES)
         check_branch(uow, actor, branch)
         customer = banking.add_customer_in(
-            uow, now, kind, name, id_type, id_number, branch, tier, phone
+            uow, now, kind, name, id_type, id_number, branch, tier, phone, email
         )
         details = {"kind": kind.value, "tier": tier.value, "branch": branch}
+        if customer.email:  # customer data: the audit trail keeps it masked
+            details["email"] = masked_email(customer.email)
         return Audited(customer, f"customer:{customer.number}", details)
 
     return run_audited(

@@ -113,10 +113,20 @@ def add_customer(
     branch_code: str,
     tier: Tier = Tier.STANDARD,
     phone: str = "",
+    email: str = "",
 ) -> Customer:
     with ctx.uow() as uow:
         customer = add_customer_in(
-            uow, ctx.clock.now_us(), kind, name, id_type, id_number, branch_code, tier, phone
+            uow,
+            ctx.clock.now_us(),
+            kind,
+            name,
+            id_type,
+            id_number,
+            branch_code,
+            tier,
+            phone,
+            email,
         )
         uow.commit()
     return customer
@@ -132,6 +142,7 @@ def add_customer_in(
     branch_code: str,
     tier: Tier = Tier.STANDARD,
     phone: str = "",
+    email: str = "",
 ) -> Customer:
     """``add_customer`` inside the caller's unit of work (which commits)."""
     if uow.branches.get(branch_code) is None:
@@ -149,6 +160,7 @@ def add_customer_in(
         id_number=id_number,
         branch_code=branch_code,
         phone=phone,
+        email=email.strip(),
     )
     uow.customers.add(customer, now)
     return customer

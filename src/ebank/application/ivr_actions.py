@@ -227,13 +227,15 @@ def statement_period(today: date, period: str) -> tuple[date, date]:
 
 
 def queue_statement(ctx: Context, session: Session, fax: str) -> Outcome:
+    """A statement job for the caller's account: to ``fax``, or ("") to the customer's
+    e-mail address on file (``no_email`` when the bank holds none)."""
     first, last = statement_period(ctx.clock.today(), session.period)
     now = ctx.clock.now_us()
     with ctx.uow() as uow:
         customer = uow.customers.get(session.customer_id)
         assert customer is not None
-        # E-mail goes to the address the bank holds for the customer (resolved by the
-        # gateway from the customer number: the schema keeps no e-mail address yet).
+        if not fax and not customer.email:
+            return Outcome(ok=False, reason="no_email")
         job = NewDocumentJob(
             kind="statement",
             customer_id=customer.id,
@@ -241,7 +243,7 @@ def queue_statement(ctx: Context, session: Session, fax: str) -> Outcome:
             period_from=first.isoformat(),
             period_to=last.isoformat(),
             delivery="fax" if fax else "email",
-            destination=fax or f"customer:{customer.number}",
+            destination=fax or customer.email,
         )
         uow.ivr.add_job(job, now)
         uow.commit()

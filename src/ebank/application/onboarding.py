@@ -49,6 +49,7 @@ def onboard_individual(
     id_number: str,
     phone: str = "",
     tier: Tier = Tier.STANDARD,
+    email: str = "",
 ) -> Customer:
     """A new individual customer of the actor's branch; a resident identity number must
     be a valid one (a refused attempt is audited like any refused staff request)."""
@@ -70,4 +71,5 @@ def onboard_individual(
         id_number.strip(),
         tier=tier,
         phone=phone.strip(),
+        email=email.strip(),
     )

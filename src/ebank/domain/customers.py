@@ -39,19 +39,48 @@ class Customer:
     id_number: str
     branch_code: str
     phone: str = ""
+    email: str = ""  # "": none on file
 
     def __post_init__(self) -> None:
-        check_customer_fields(self.kind, self.name, self.id_type, self.id_number, self.phone)
+        check_customer_fields(
+            self.kind, self.name, self.id_type, self.id_number, self.phone, self.email
+        )
 
 
 MAX_PHONE_LENGTH = 32
+MAX_EMAIL_LENGTH = 254  # the longest address SMTP carries (RFC 5321)
+
+
+def check_email(email: str) -> None:
+    """A plausible address or none ("") — not proof that it reaches anyone."""
+    if not email:
+        return
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvalidInput(f"e-mail address longer than {MAX_EMAIL_LENGTH} characters")
+    if any(ch.isspace() for ch in email):
+        raise InvalidInput("an e-mail address has no spaces")
+    local, at, domain = email.partition("@")
+    if not at or "@" in domain or not local or not domain:
+        raise InvalidInput("an e-mail address has one @ between a name and a domain")
+
+
+def masked_email(email: str) -> str:
+    """An address as audit details and logs may show it: ``w***@example.com``."""
+    local, at, domain = email.partition("@")
+    return f"{local[:1]}***{at}{domain}" if email else ""
 
 
 def check_customer_fields(
-    kind: CustomerKind, name: str, id_type: IdType, id_number: str, phone: str = ""
+    kind: CustomerKind,
+    name: str,
+    id_type: IdType,
+    id_number: str,
+    phone: str = "",
+    email: str = "",
 ) -> None:
     if len(phone) > MAX_PHONE_LENGTH:
         raise InvalidInput(f"phone longer than {MAX_PHONE_LENGTH} characters")
+    check_email(email)
     if not name.strip() or len(name) > 200:
         raise InvalidInput("customer name must be 1 to 200 characters")
     if not id_number.strip() or len(id_number) > 40:

@@ -247,6 +247,14 @@ def _statement_fax(session: Session, digits: str) -> Step:
     return _act(session, ActionKind.QUEUE_STATEMENT, digits)
 
 
+def _statement_no_email(session: Session, digits: str) -> Step:
+    if digits == "1":
+        return _ask(session, State.STATEMENT_FAX)
+    if digits == "2":
+        return _menu(session)
+    return _retry(session)
+
+
 _ON_DIGITS = {
     State.LANGUAGE: _language,
     State.IDENTIFY: _identify,
@@ -263,6 +271,7 @@ _ON_DIGITS = {
     State.STATEMENT_PERIOD: _statement_period,
     State.STATEMENT_DELIVERY: _statement_delivery,
     State.STATEMENT_FAX: _statement_fax,
+    State.STATEMENT_NO_EMAIL: _statement_no_email,
 }
 
 
@@ -347,6 +356,12 @@ def _pin_changed(session: Session, outcome: Outcome) -> Step:
     return _retry(again, "pin_mismatch")
 
 
+def _statement_queued(session: Session, outcome: Outcome) -> Step:
+    if outcome.reason == "no_email":  # the bank holds no address: offer fax or the menu
+        return _ask(session.did("statement_no_email"), State.STATEMENT_NO_EMAIL)
+    return _done_or_refused("statement_queued", "statement_queued")(session, outcome)
+
+
 def _agent(session: Session, outcome: Outcome) -> Step:
     ended = replace(session.did("agent"), state=State.ENDED)
     return Step(ended, (Prompt("agent"),), end=True, agent=True)
@@ -366,6 +381,6 @@ _ON_OUTCOME: dict[ActionKind, _OutcomeHandler] = {
     ActionKind.REPORT_LOST: _done_or_refused("card_reported_lost", "card_reported_lost"),
     ActionKind.NEW_PIN: _new_pin_taken,
     ActionKind.CHANGE_PIN: _pin_changed,
-    ActionKind.QUEUE_STATEMENT: _done_or_refused("statement_queued", "statement_queued"),
+    ActionKind.QUEUE_STATEMENT: _statement_queued,
     ActionKind.AGENT: _agent,
 }

@@ -32,6 +32,7 @@ class State(StrEnum):
     STATEMENT_PERIOD = "statement_period"
     STATEMENT_DELIVERY = "statement_delivery"
     STATEMENT_FAX = "statement_fax"
+    STATEMENT_NO_EMAIL = "statement_no_email"  # fax instead, or back to the menu
     ENDED = "ended"
 
 
@@ -146,6 +147,7 @@ GATHERS: dict[State, Gather] = {
     State.STATEMENT_PERIOD: Gather(1),
     State.STATEMENT_DELIVERY: Gather(1),
     State.STATEMENT_FAX: Gather(20, "#"),
+    State.STATEMENT_NO_EMAIL: Gather(1),
 }
 
 # What each state asks; said again on a retry.
@@ -161,4 +163,5 @@ ASKS: dict[State, str] = {
     State.STATEMENT_PERIOD: "choose_period",
     State.STATEMENT_DELIVERY: "choose_delivery",
     State.STATEMENT_FAX: "enter_fax",
+    State.STATEMENT_NO_EMAIL: "no_email_on_file",
 }

@@ -168,6 +168,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "请输入传真号码，以井号键结束。",
         EN: "Please enter the fax number, followed by the hash key.",
     },
+    "no_email_on_file": {
+        ZH: "我们没有您预留的电子邮箱地址。改用传真请按1，返回主菜单请按2。",
+        EN: "We have no e-mail address on file for you. To fax the statement instead,"
+        " press 1. To go back to the menu, press 2.",
+    },
     "statement_queued": {
         ZH: "对账单已受理，将尽快发送。",
         EN: "Your statement will be sent shortly.",

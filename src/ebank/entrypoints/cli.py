@@ -205,9 +205,12 @@ def customer_add(
     id_type: Annotated[IdType, typer.Option()] = IdType.RESIDENT_ID,
     tier: Annotated[Tier, typer.Option()] = Tier.STANDARD,
     phone: Annotated[str, typer.Option()] = "",
+    email: Annotated[str, typer.Option(help="where statements are e-mailed")] = "",
 ) -> None:
     """Add a customer."""
-    c = banking.add_customer(_bank().ctx, kind, name, id_type, id_number, branch, tier, phone)
+    c = banking.add_customer(
+        _bank().ctx, kind, name, id_type, id_number, branch, tier, phone, email
+    )
     out.print(f"customer {c.number}: {c.name} ({c.kind}, {c.tier})")
 
 
@@ -221,6 +224,8 @@ def customer_show(number: str) -> None:
             raise CustomerNotFound(f"no customer {number}")
         owned = [(a, uow.accounts.balances(a.id)) for a in uow.accounts.for_customer(c.id)]
     out.print(f"{c.number} {c.name} — {c.kind}, tier {c.tier}, branch {c.branch_code}")
+    if c.email:
+        out.print(f"e-mail {c.email}")
     table = Table("account", "product", "currency", "status", "ledger", "available")
     for a, bal in owned:
         table.add_row(

@@ -4,6 +4,8 @@ audit trail of every staff action."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from e2e.api.support import add_user, sign_in
@@ -115,10 +117,12 @@ def test_customers_are_onboarded_and_read_within_the_branch_scope(
         "id_number": "110101199001011234",
         "tier": "gold",
         "phone": "+8613800000000",
+        "email": "zhang.san@example.com",
     }
     r = http.post("/api/v1/customers", json=body, headers=as_teller)
     assert r.status_code == 201, r.text
     zhang = r.json()
+    assert zhang["email"] == "zhang.san@example.com"
     assert zhang["branch_code"] == BRANCH  # the teller's own branch
     assert zhang["tier"] == "gold" and zhang["kind"] == "individual"
     assert zhang["id_number_masked"] == "**************1234"
@@ -138,6 +142,10 @@ def test_customers_are_onboarded_and_read_within_the_branch_scope(
         http.post("/api/v1/customers", json=corporate_with_resident_id, headers=as_teller),
         400,
         "invalid_input",
+    )
+    no_address = {**body, "id_number": "X3", "email": "zhang san@example.com"}
+    problem(
+        http.post("/api/v1/customers", json=no_address, headers=as_teller), 400, "invalid_input"
     )
 
     # Search and read: the teller's branch only; the head office everywhere.
@@ -181,7 +189,14 @@ def test_customers_are_onboarded_and_read_within_the_branch_scope(
         "customer_exists",
         "outside_branch",
         "invalid_input",
+        "invalid_input",
     ]
+    # The address is customer data: the audit trail keeps it masked.
+    with bank.ctx.read() as uow:
+        found = uow.audit.search(AuditQuery(action="customer.onboard", limit=100))
+    (entry,) = [e for e in found if e.outcome == "ok"]
+    assert json.loads(entry.details)["email"] == "z***@example.com"
+    assert not any("zhang.san@" in e.details or "zhang san@" in e.details for e in found)
     assert len(audit_trail(bank, "customer.search")) == 4
     viewed = audit_trail(bank, "customer.view")
     assert ("teller100", f"customer:{zhang['number']}", "ok") in viewed

@@ -13,10 +13,13 @@ from ebank.adapters.db.tables_channels import ticket_notes, tickets
 from ebank.adapters.db.tables_phone import document_jobs, ivr_sessions
 from ebank.adapters.iso8583.client import SwitchClient
 from ebank.adapters.mailfax_console import ConsoleMailFax
+from ebank.application import banking, phone_pins
 from ebank.application import document_jobs as jobs
 from ebank.application.ivr import call_record
+from ebank.domain.customers import CustomerKind, IdType
 from ebank.entrypoints.switch.server import switch_in_thread
 from ebank.entrypoints.telephony.twiml import VOICE_PATH
+from factories import BRANCH
 
 
 def _ivr_entries(world: World) -> list[tuple[int, str]]:
@@ -165,6 +168,51 @@ def test_statement_by_fax_is_queued_then_sent(world: World, http: httpx.Client) 
     assert sent.pdf.startswith(b"%PDF") and "2026-10-01-2026-10-31" in sent.filename
     with world.bank.engine.connect() as conn:
         assert conn.execute(select(document_jobs.c.status)).scalar_one() == "done"
+
+
+def test_statement_by_email_reaches_the_address_on_file(world: World, http: httpx.Client) -> None:
+    ctx = world.bank.ctx
+    customer = banking.add_customer(
+        ctx,
+        CustomerKind.INDIVIDUAL,
+        "王芳",
+        IdType.PASSPORT,
+        "E12345678",
+        BRANCH,
+        email="wang.fang@example.com",
+    )
+    account = banking.open_account(ctx, customer.number, "SAV", "CNY", BRANCH)
+    phone_pins.set_phone_pin(ctx, None, customer.number, PHONE_PIN)
+    phone = call(http)
+    signed_in(phone, account.number, english=True)
+    phone.press("6")
+    phone.press("1")  # this month
+    assert "will be sent shortly" in phone.press("1").text  # by e-mail
+    gateway = ConsoleMailFax(echo=lambda _: None)
+    report = jobs.run_pending(ctx, gateway, tz=BANK_TIMEZONE)
+    assert (report.sent, report.failed) == (1, 0)
+    sent = gateway.sent[0]
+    assert sent.delivery == "email" and sent.destination == "wang.fang@example.com"
+    assert sent.pdf.startswith(b"%PDF") and account.number[-4:] in sent.filename
+
+
+def test_no_email_on_file_offers_fax_or_the_menu(world: World, http: httpx.Client) -> None:
+    with_phone_pin(world)
+    phone = call(http, vxml=True)
+    signed_in(phone, world.pan, english=False)
+    phone.press("6")
+    phone.press("2")  # last month
+    none = phone.press("1")  # by e-mail: the bank holds no address
+    assert "我们没有您预留的电子邮箱地址" in none.text and none.waiting
+    assert "查询余额请按1" in phone.press("2").text  # back to the menu
+    phone.press("6")
+    phone.press("2")
+    phone.press("1")
+    assert "请输入传真号码" in phone.press("1").text  # fax instead
+    assert "对账单已受理" in phone.press("01088886666#").text
+    with world.bank.engine.connect() as conn:
+        queued = conn.execute(select(document_jobs.c.delivery, document_jobs.c.destination)).all()
+    assert [tuple(row) for row in queued] == [("fax", "01088886666")]
 
 
 def test_a_bad_twilio_signature_is_refused(world: World, http: httpx.Client) -> None:

@@ -80,6 +80,7 @@ def test_onboarding_a_freeze_approved_and_the_audit_log(page: Page, web_bank: Ba
     page.get_by_role("link", name="客户").click()
     page.get_by_role("link", name="新客户开户").click()
     page.get_by_label("姓名").fill("李四")
+    page.get_by_label("电子邮箱").fill("li.si@example.com")
     page.get_by_label("证件号码").fill("110105194912310021")  # one digit mistyped
     page.get_by_role("button", name="开立客户").click()
     expect(page.get_by_role("alert")).to_contain_text("校验位不正确")
@@ -87,6 +88,7 @@ def test_onboarding_a_freeze_approved_and_the_audit_log(page: Page, web_bank: Ba
     page.get_by_role("button", name="开立客户").click()
     expect(page.get_by_role("status")).to_contain_text("客户已开立")
     expect(page.get_by_text("110***********002X")).to_be_visible()  # masked
+    expect(page.get_by_text("li.si@example.com")).to_be_visible()  # kept through the retry
     page.get_by_role("button", name="开立账户").click()
     expect(page.get_by_role("status")).to_contain_text("账户已开立")
     number = page.locator("#status-account option").first.get_attribute("value")

@@ -134,6 +134,7 @@ class SqlCustomers:
                 "id_number": c.id_number,
                 "branch_code": c.branch_code,
                 "phone": c.phone,
+                "email": c.email or None,
                 "created_at_us": now_us,
             }
             for c in customers
@@ -154,6 +155,7 @@ def customer_from_row(row: Row[Any]) -> Customer:
         id_number=row.id_number,
         branch_code=row.branch_code,
         phone=row.phone,
+        email=row.email or "",
     )
 
 

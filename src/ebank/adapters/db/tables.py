@@ -74,6 +74,7 @@ customers = Table(
     Column("branch_code", String(4), ForeignKey("branches.code"), nullable=False),
     Column("phone", String(32), nullable=False, server_default=""),
     Column("created_at_us", BigInteger, nullable=False),
+    Column("email", String(254), nullable=True),  # migration 0007; NULL: none on file
     UniqueConstraint("id_type", "id_number"),
     CheckConstraint("kind IN ('individual', 'corporate')", name="kind"),
     CheckConstraint("tier IN ('standard', 'silver', 'gold', 'platinum')", name="tier"),

@@ -133,7 +133,7 @@ document_jobs = Table(
     Column("period_from", String(10), nullable=False),
     Column("period_to", String(10), nullable=False),
     Column("delivery", String(8), nullable=False),
-    Column("destination", String(200), nullable=False),
+    Column("destination", String(254), nullable=False),  # an e-mail address fits
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("error", String(500), nullable=True),

@@ -31,6 +31,7 @@ def onboard(body: CustomerIn, ctx: CtxDep, actor: ActorDep) -> CustomerOut:
         body.branch_code,
         body.tier,
         body.phone,
+        body.email,
     )
     return CustomerOut.of(customer)
 

@@ -17,7 +17,7 @@ from ebank.application.queries import AccountView
 from ebank.application.statements import Statement, StatementLine, code_label, local_time
 from ebank.domain.accounts import AccountStatus, Balances
 from ebank.domain.branches import Branch, BranchKind
-from ebank.domain.customers import Customer, CustomerKind, IdType, Tier
+from ebank.domain.customers import MAX_EMAIL_LENGTH, Customer, CustomerKind, IdType, Tier
 from ebank.domain.money import Currency, Money
 
 ACCOUNT_NUMBER = r"^[0-9]{19}$"
@@ -83,6 +83,7 @@ class CustomerOut(BaseModel):
     id_type: IdType
     id_number_masked: str = Field(description="Only the last four characters are shown")
     branch_code: str
+    email: str = Field(default="", description="Where statements are e-mailed; empty: none")
 
     @classmethod
     def of(cls, c: Customer) -> Self:
@@ -94,6 +95,7 @@ class CustomerOut(BaseModel):
             id_type=c.id_type,
             id_number_masked=masked_id_number(c.id_number),
             branch_code=c.branch_code,
+            email=c.email,
         )
 
 
@@ -109,6 +111,7 @@ class CustomerIn(BaseModel):
     )
     tier: Tier = Tier.STANDARD
     phone: str = Field(default="", max_length=32)
+    email: str = Field(default="", max_length=MAX_EMAIL_LENGTH)
 
 
 class CustomerList(BaseModel):

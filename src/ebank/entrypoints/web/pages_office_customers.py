@@ -51,15 +51,22 @@ def onboard(
     id_type: Annotated[str, Form(max_length=24)],
     id_number: Annotated[str, Form(max_length=40)],
     phone: Annotated[str, Form(max_length=32)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     staff_only(actor)
-    form = {"name": name, "id_type": id_type, "id_number": id_number, "phone": phone}
+    form = {
+        "name": name,
+        "id_type": id_type,
+        "id_number": id_number,
+        "phone": phone,
+        "email": email,
+    }
     try:
         kind = IdType(id_type) if id_type in {IdType.RESIDENT_ID, IdType.PASSPORT} else None
         if kind is None:
             raise InvalidInput("choose a resident identity card or a passport")
         customer = onboarding.onboard_individual(
-            ctx_of(request), actor, name, kind, id_number, phone
+            ctx_of(request), actor, name, kind, id_number, phone, email=email
         )
     except ResidentIdInvalid as exc:
         message = gettext(request, ID_PROBLEMS.get(exc.reason, "invalid request"))

@@ -5,49 +5,28 @@ bank's own operators: audited as the system)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ebank.adapters.clock import BANK_TIMEZONE
 from ebank.adapters.notify.console import ConsoleNotifier
 from ebank.application import atm_cash, merchants, monitoring, outbox, pos_settlement, terminals
 from ebank.bootstrap import Bank, build
-from ebank.domain.errors import DomainError, InvalidInput
+from ebank.domain.errors import InvalidInput
 from ebank.domain.money import Currency, Money, format_minor
 from ebank.domain.terminals import Cassette, parse_fee_rate
-from ebank.entrypoints.error_codes import answer_for_error
+from ebank.entrypoints.cli_common import out, refusals
 
 terminal_app = typer.Typer(help="ATMs and POS terminals.", no_args_is_help=True)
 merchant_app = typer.Typer(help="POS merchants.", no_args_is_help=True)
 settle_app = typer.Typer(help="End-of-day settlement runs.", no_args_is_help=True)
 alarms_app = typer.Typer(help="Terminal alarms (the monitoring centre).", no_args_is_help=True)
 outbox_app = typer.Typer(help="Notifications waiting in the outbox.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def refusals(func: F) -> F:
-    """A business refusal: its message and exit code 1; bad input: exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DomainError as exc:
-            err.print(f"[red]refused[/red] ({exc.code}): {answer_for_error(exc).text}")
-            if exc.message != exc.code:
-                err.print(exc.message)
-            raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _with_bank(work: Callable[[Bank], Any]) -> Any:

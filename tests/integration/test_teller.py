@@ -17,7 +17,7 @@ from ebank.adapters.db.engine import downgrade, make_engine, schema_revision, up
 from ebank.application import approvals, ledger, office, teller
 from ebank.application.audit import search
 from ebank.application.idempotency import IdempotentRequest
-from ebank.application.onboarding import check_resident_id
+from ebank.application.identity_documents import check_resident_id
 from ebank.application.ports_identity import AuditQuery
 from ebank.application.ports_office import ShiftStatus
 from ebank.bootstrap import Bank

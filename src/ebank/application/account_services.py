@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 
 from ebank.application import audit, banking
 from ebank.application.context import Context
+from ebank.application.identity_documents import check_resident_id
 from ebank.application.ports import UnitOfWork
 from ebank.application.queries import AccountView
 from ebank.application.visibility import (
@@ -157,14 +158,18 @@ def onboard_customer(
     phone: str = "",
     email: str = "",
 ) -> Customer:
-    """A new customer of the actor's branch (or of a unit within their reach)."""
+    """A new customer of the actor's branch (or of a unit within their reach); an
+    individual's resident identity number must be a valid one."""
     branch = branch_code or actor.branch_code or ""
 
     def work(uow: UnitOfWork, now: int) -> Audited[Customer]:
         require_role(actor, COUNTER_ROLES)
         check_branch(uow, actor, branch)
+        number = id_number
+        if kind is CustomerKind.INDIVIDUAL and id_type is IdType.RESIDENT_ID:
+            number = check_resident_id(id_number, ctx.clock.today())
         customer = banking.add_customer_in(
-            uow, now, kind, name, id_type, id_number, branch, tier, phone, email
+            uow, now, kind, name, id_type, number, branch, tier, phone, email
         )
         details = {"kind": kind.value, "tier": tier.value, "branch": branch}
         if customer.email:  # customer data: the audit trail keeps it masked

@@ -114,7 +114,7 @@ def test_customers_are_onboarded_and_read_within_the_branch_scope(
         "kind": "individual",
         "name": "Zhang San 张三",
         "id_type": "resident_id",
-        "id_number": "110101199001011234",
+        "id_number": "110101199001011237",
         "tier": "gold",
         "phone": "+8613800000000",
         "email": "zhang.san@example.com",
@@ -125,7 +125,7 @@ def test_customers_are_onboarded_and_read_within_the_branch_scope(
     assert zhang["email"] == "zhang.san@example.com"
     assert zhang["branch_code"] == BRANCH  # the teller's own branch
     assert zhang["tier"] == "gold" and zhang["kind"] == "individual"
-    assert zhang["id_number_masked"] == "**************1234"
+    assert zhang["id_number_masked"] == "**************1237"
     assert zhang["number"].startswith("C")
     problem(http.post("/api/v1/customers", json=body, headers=as_teller), 409, "customer_exists")
     problem(
@@ -143,7 +143,13 @@ def test_customers_are_onboarded_and_read_within_the_branch_scope(
         400,
         "invalid_input",
     )
-    no_address = {**body, "id_number": "X3", "email": "zhang san@example.com"}
+    bad_checksum = {**body, "id_number": "110101199001011234"}
+    problem(
+        http.post("/api/v1/customers", json=bad_checksum, headers=as_teller),
+        422,
+        "resident_id_invalid",
+    )
+    no_address = {**body, "id_number": "110101199001010007", "email": "zhang san@example.com"}
     problem(
         http.post("/api/v1/customers", json=no_address, headers=as_teller), 400, "invalid_input"
     )
@@ -158,7 +164,7 @@ def test_customers_are_onboarded_and_read_within_the_branch_scope(
     assert search(as_teller, "王五") == []
     as_auditor = sign_in(http, bank, auditor)
     assert search(as_auditor, "王五") == [elsewhere.number]
-    assert search(as_auditor, "110101199001011234") == [zhang["number"]]
+    assert search(as_auditor, "110101199001011237") == [zhang["number"]]
     assert http.get(f"/api/v1/customers/{zhang['number']}", headers=as_teller).json() == zhang
     problem(
         http.get(f"/api/v1/customers/{zhang['number']}", headers=sign_in(http, bank, other_teller)),
@@ -189,6 +195,7 @@ def test_customers_are_onboarded_and_read_within_the_branch_scope(
         "customer_exists",
         "outside_branch",
         "invalid_input",
+        "resident_id_invalid",
         "invalid_input",
     ]
     # The address is customer data: the audit trail keeps it masked.

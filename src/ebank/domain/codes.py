@@ -17,12 +17,12 @@ class TxCode(IntEnum):
     INTEREST = 1030
     LOAN_DISBURSEMENT = 1040
     LOAN_REPAYMENT = 1041
-    # terminals (S3): cash into and out of an ATM, and merchants paid for their POS sales
+    # terminals: cash into and out of an ATM, and merchants paid for their POS sales
     ATM_CASH_LOAD = 1070
     ATM_CASH_UNLOAD = 1071
     POS_SETTLEMENT = 1072
     POS_MERCHANT_FEE = 1073
-    # cards at ATMs and POS through the switch (S2)
+    # cards at ATMs and POS through the switch
     ATM_WITHDRAWAL = 1080
     ATM_DEPOSIT = 1081
     POS_PURCHASE = 1082

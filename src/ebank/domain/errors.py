@@ -250,7 +250,7 @@ class TotpAlreadyEnrolled(DomainError):
     code = "totp_already_enrolled"
 
 
-# --- cards (W4) -------------------------------------------------------------------------
+# --- cards -------------------------------------------------------------------------
 
 
 class CardNotFound(NotFound):
@@ -274,7 +274,7 @@ class CardAccountNotAllowed(InvalidInput):
     code = "card_account_not_allowed"
 
 
-# --- back office: the teller's counter and onboarding (W3) ------------------------------
+# --- back office: the teller's counter and onboarding ------------------------------
 
 
 class ResidentIdInvalid(InvalidInput):
@@ -306,7 +306,7 @@ class TellerCashShort(DomainError):
     code = "teller_cash_short"
 
 
-# --- corporate online banking (W2) --------------------------------------------------------
+# --- corporate online banking --------------------------------------------------------
 
 
 class CorporatePaymentNotFound(NotFound):
@@ -340,7 +340,7 @@ class ConfirmationNotPending(DomainError):
     code = "balance_confirmation_not_pending"
 
 
-# --- customer tickets (W1) ---------------------------------------------------------------
+# --- customer tickets ---------------------------------------------------------------
 
 
 class TicketNotFound(NotFound):
@@ -353,7 +353,7 @@ class TicketStatusConflict(DomainError):
     code = "ticket_status_conflict"
 
 
-# --- cards at ATMs and POS: PIN security (S1) ---------------------------------------------
+# --- cards at ATMs and POS: PIN security ---------------------------------------------
 
 
 class WrongPin(DomainError):
@@ -397,7 +397,7 @@ class PinBlockInvalid(InvalidInput):
     code = "pin_block_invalid"
 
 
-# --- cards at ATMs and POS: terminals, merchants and monitoring (S3) ----------------------
+# --- cards at ATMs and POS: terminals, merchants and monitoring ----------------------
 
 
 class TerminalNotFound(NotFound):
@@ -445,7 +445,7 @@ class AlarmNotOpen(DomainError):
     code = "alarm_not_open"
 
 
-# --- cards at ATMs and POS: the switch (S2) -------------------------------------------------
+# --- cards at ATMs and POS: the switch -------------------------------------------------
 
 
 class TerminalNotActive(DomainError):

@@ -133,21 +133,21 @@ _TABLE: dict[str, Answer] = {
     "beneficiary_mismatch": Answer(
         422, "14", "the account number and name do not match an open account"
     ),
-    # cards (W4)
+    # cards
     "card_not_found": Answer(404, "14", "no such card"),
     "card_status_conflict": Answer(409, "62", "not allowed in the card's present status"),
     "card_limit_above_maximum": Answer(422, "61", "a card limit is above the bank's maximum"),
     "card_account_not_allowed": Answer(
         422, "12", "that account cannot be linked to a card of this customer"
     ),
-    # back office (W3)
+    # back office
     "resident_id_invalid": Answer(
         422, "30", "the resident identity number is not valid: check it against the card"
     ),
     "shift_already_open": Answer(409, "94", "your shift is already open"),
     "no_open_shift": Answer(409, "57", "open your shift (cash box) first"),
     "teller_cash_short": Answer(422, "51", "your cash box does not hold that much"),
-    # corporate online banking (W2)
+    # corporate online banking
     "corporate_payment_not_found": Answer(404, "12", "no such payment"),
     "corporate_payment_not_pending": Answer(409, "12", "the payment was already decided"),
     "batch_file_rejected": Answer(
@@ -157,10 +157,10 @@ _TABLE: dict[str, Answer] = {
     "balance_confirmation_not_pending": Answer(
         409, "12", "the balance confirmation was already answered"
     ),
-    # customer tickets (W1)
+    # customer tickets
     "ticket_not_found": Answer(404, "12", "no such message"),
     "ticket_status_conflict": Answer(409, "12", "this message cannot change that way"),
-    # cards at ATMs and POS: PIN security (S1). A PIN block that does not decipher to a
+    # cards at ATMs and POS: PIN security. A PIN block that does not decipher to a
     # well-formed block answers 55 like a wrong PIN: a distinct code would be an oracle
     # on the block's format (the known format-oracle attacks on PIN blocks), and the
     # message itself was well formed (30 is for the message).
@@ -173,7 +173,7 @@ _TABLE: dict[str, Answer] = {
     "card_blocked": Answer(409, "43", "the card is blocked"),
     "card_not_active": Answer(409, "62", "the card is not active yet"),
     "pin_block_invalid": Answer(422, "55", "the PIN could not be read: enter it again"),
-    # cards at ATMs and POS: terminals, merchants and monitoring (S3). An unknown
+    # cards at ATMs and POS: terminals, merchants and monitoring. An unknown
     # terminal answers 58 (transaction not permitted to terminal), as ISO 8583 does.
     "terminal_not_found": Answer(404, "58", "no such terminal"),
     "terminal_exists": Answer(409, "94", "a terminal with this id is already registered"),
@@ -184,7 +184,7 @@ _TABLE: dict[str, Answer] = {
     "atm_cash_short": Answer(422, "51", "not enough cash for this load or unload"),
     "alarm_not_found": Answer(404, "12", "no such alarm"),
     "alarm_not_open": Answer(409, "12", "the alarm is no longer open"),
-    # cards at ATMs and POS: the switch (S2). A terminal the bank took out of service
+    # cards at ATMs and POS: the switch. A terminal the bank took out of service
     # answers 58 like an unknown one; a known terminal that has not signed on answers 91
     # (the issuer is not reachable from it until it signs on).
     "terminal_not_active": Answer(409, "58", "the terminal is out of service"),

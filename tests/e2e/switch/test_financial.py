@@ -70,7 +70,7 @@ def test_withdrawal_deposit_inquiry_transfer_and_purchase(
     purchase = client.request(card_message(world, "000000", 12_345, terminal=POS))
     assert purchase["t"] == "0210" and purchase["39"] == "00", purchase
     assert world.available(saving) == 450_000 - 12_345
-    assert world.ledger(world.clearing) == clearing + 12_345  # settled at end of day (S3)
+    assert world.ledger(world.clearing) == clearing + 12_345  # settled at end of day
     world.verify()
 
 

@@ -16,13 +16,13 @@ from fastapi.staticfiles import StaticFiles
 
 from ebank.domain.errors import DomainError
 from ebank.entrypoints.web import (
-    pages_callcentre,  # P3: the call centre
-    pages_cards,  # W4: cards
-    pages_corporate,  # W2: corporate banking
-    pages_my,  # W1: personal banking
+    pages_callcentre,  # the call centre
+    pages_cards,  # cards
+    pages_corporate,  # corporate banking
+    pages_my,  # personal banking
     pages_office,
     pages_public,
-    pages_terminals,  # S3: terminal monitoring
+    pages_terminals,  # terminal monitoring
 )
 from ebank.entrypoints.web.render import error_text, gettext, redirect, render, sign_in_url
 from ebank.entrypoints.web.session import CsrfRejected, SignInRequired, end_session
@@ -33,9 +33,9 @@ ROUTERS = (
     pages_office.router,
     pages_my.router,
     pages_cards.router,
-    pages_corporate.router,  # W2
-    pages_terminals.router,  # S3
-    pages_callcentre.router,  # P3
+    pages_corporate.router,
+    pages_terminals.router,
+    pages_callcentre.router,
 )
 
 

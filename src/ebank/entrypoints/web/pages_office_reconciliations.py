@@ -1,4 +1,4 @@
-"""Back-office pages of corporate banking (extending W3's ``office/layout.html``): open
+"""Back-office pages of corporate banking (extending the ``office/layout.html``): open
 balance disputes of the branch scope, resolved with a note (``/office/reconciliations``),
 and a company's online users with the limits staff set for them (``/office/corporate``)."""
 

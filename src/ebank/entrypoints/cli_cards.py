@@ -4,15 +4,13 @@ never shown), unlock after wrong PINs. Prints the masked number only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import typer
 from rich.console import Console
 
 from ebank.application import card_pins, cards
-from ebank.bootstrap import Bank, build
+from ebank.bootstrap import build
 from ebank.domain.errors import DomainError, InvalidInput
+from ebank.entrypoints.cli_common import bank_refusing
 from ebank.entrypoints.error_codes import answer_for_error
 
 card_app = typer.Typer(
@@ -36,23 +34,10 @@ def card_issue(customer: str, account: str) -> None:
     out.print(f"card {card.id}: {card.masked_pan}, valid until {card.expiry}, {card.status}")
 
 
-@contextmanager
-def _bank() -> Iterator[Bank]:
-    """The bank, closed afterwards; a refusal is printed with its code and exits."""
-    bank = build()
-    try:
-        yield bank
-    except DomainError as exc:
-        err.print(f"[red]refused[/red] ({exc.code}): {answer_for_error(exc).text}")
-        raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
-    finally:
-        bank.close()
-
-
 @card_app.command("list")
 def card_list(customer: str) -> None:
     """The cards of CUSTOMER (number): masked number, status, expiry, accounts."""
-    with _bank() as bank:
+    with bank_refusing() as bank:
         views = card_pins.list_cards(bank.ctx, None, customer, policy=bank.card_policy)
     if not views:
         out.print(f"customer {customer} has no card")
@@ -76,7 +61,7 @@ def card_set_pin(card_id: int) -> None:
     """Set the PIN of card CARD_ID: typed twice, hidden, never stored or shown (only its
     verification value is kept); the count of wrong PINs starts again."""
     pin = _ask_pin()
-    with _bank() as bank:
+    with bank_refusing() as bank:
         card_pins.set_pin(bank.ctx, None, card_id, pin)
     out.print(f"card {card_id}: the PIN is set")
 
@@ -84,7 +69,7 @@ def card_set_pin(card_id: int) -> None:
 @card_app.command("activate")
 def card_activate(card_id: int) -> None:
     """Activate card CARD_ID (issued inactive, or migrated inactive)."""
-    with _bank() as bank:
+    with bank_refusing() as bank:
         card_pins.activate_card(bank.ctx, None, card_id, policy=bank.card_policy)
     out.print(f"card {card_id}: active")
 
@@ -92,6 +77,6 @@ def card_activate(card_id: int) -> None:
 @card_app.command("reset-pin-tries")
 def card_reset_pin_tries(card_id: int) -> None:
     """Unlock card CARD_ID after too many wrong PINs (having seen the customer)."""
-    with _bank() as bank:
+    with bank_refusing() as bank:
         card_pins.reset_pin_tries(bank.ctx, None, card_id)
     out.print(f"card {card_id}: PIN tries reset")

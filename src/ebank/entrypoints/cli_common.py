@@ -4,7 +4,8 @@ parsing amounts, formatting times and amounts, progress bars."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -73,3 +74,17 @@ def progress_bar() -> Progress:
         console=err,
         transient=False,
     )
+
+
+@contextmanager
+def bank_refusing() -> Iterator[Bank]:
+    """The bank, closed afterwards; a refusal inside is printed with its code and exits
+    (1 for a business refusal, 2 for bad input)."""
+    bank = build()
+    try:
+        yield bank
+    except DomainError as exc:
+        err.print(f"[red]refused[/red] ({exc.code}): {answer_for_error(exc).text}")
+        raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
+    finally:
+        bank.close()

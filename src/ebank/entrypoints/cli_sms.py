@@ -4,8 +4,6 @@ alerts and replies, and listen to the SMS centre (SMPP) for inbound messages."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -13,27 +11,14 @@ from rich.console import Console
 
 from ebank.adapters.notify.console import ConsoleNotifier
 from ebank.application import sms_banking
-from ebank.bootstrap import Bank, build, sms_transport
-from ebank.domain.errors import DomainError, InvalidInput
+from ebank.bootstrap import sms_transport
 from ebank.domain.money import Money
-from ebank.entrypoints.error_codes import answer_for_error
+from ebank.entrypoints.cli_common import bank_refusing
 from ebank.entrypoints.telephony.sms_webhook import explain_error
 
 sms_app = typer.Typer(help="SMS banking: numbers, alerts, the relay.", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
-
-
-@contextmanager
-def _bank() -> Iterator[Bank]:
-    bank = build()
-    try:
-        yield bank
-    except DomainError as exc:
-        err.print(f"[red]refused[/red] ({exc.code}): {answer_for_error(exc).text}")
-        raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
-    finally:
-        bank.close()
 
 
 @sms_app.command("register")
@@ -46,7 +31,7 @@ def sms_register(
     ] = None,
 ) -> None:
     """Register PHONE for SMS banking of CUSTOMER (number), with an alert threshold."""
-    with _bank() as bank:
+    with bank_refusing() as bank:
         threshold = Money.parse(alert_threshold).minor if alert_threshold is not None else None
         sub = sms_banking.register(
             bank.ctx, phone, customer, language=language, alert_threshold_minor=threshold
@@ -61,7 +46,7 @@ def sms_relay(
 ) -> None:
     """Send waiting alerts and replies through the configured transport (and, on SMPP,
     hand inbound messages and delivery receipts to SMS banking)."""
-    with _bank() as bank:
+    with bank_refusing() as bank:
         transport = sms_transport(bank)
         inbox = sms_banking.SmsBanking(bank.ctx, transport.name, explain_error)
         try:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from ebank.adapters.twilio_signature import twilio_signature
 from ebank.entrypoints.telephony.twiml import VOICE_PATH as TWIML_PATH
-from ebank.entrypoints.telephony.twiml import twilio_signature
 from ebank.entrypoints.telephony.voicexml import VOICE_PATH as VXML_PATH
 
 VXML_NS = "{http://www.w3.org/2001/vxml}"

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from ebank.adapters.clock import FixedClock
 from ebank.adapters.notify.console import ConsoleNotifier
 from ebank.adapters.sms.console import ConsoleSms
-from ebank.adapters.sms.webhook import twilio_signature
+from ebank.adapters.twilio_signature import twilio_signature
 from ebank.application import sms_banking
 from ebank.bootstrap import Bank, build
 from ebank.config import Settings

@@ -6,26 +6,11 @@ the idempotency token; inbound messages and delivery statuses arrive at
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
 
 from ebank.application.ports_sms import SmsInbox
-
-
-def twilio_signature(token: str, url: str, params: Mapping[str, str]) -> str:
-    """Twilio's request signature: HMAC-SHA1 of the URL followed by every form field's
-    name and value in name order, base64."""
-    signed = url + "".join(f"{name}{params[name]}" for name in sorted(params))
-    digest = hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
-
-
-def signature_valid(token: str, url: str, params: Mapping[str, str], signature: str) -> bool:
-    return hmac.compare_digest(twilio_signature(token, url, params), signature or "")
 
 
 class WebhookSms:

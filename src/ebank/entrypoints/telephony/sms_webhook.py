@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ebank.adapters.sms.webhook import signature_valid
+from ebank.adapters.twilio_signature import signature_ok
 from ebank.application.sms_banking import SmsBanking
 from ebank.domain.errors import DomainError
 from ebank.entrypoints.error_codes import answer_for_error
@@ -31,7 +31,7 @@ async def twilio_sms(request: Request) -> Response:
     token = bank.settings.sms_webhook_token.get_secret_value()
     url = bank.settings.sms_webhook_public_url or str(request.url)
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not signature_valid(token, url, form, signature):
+    if not signature_ok(token, url, form, signature):
         return Response("signature not valid", status_code=403, media_type="text/plain")
     inbox = SmsBanking(bank.ctx, "webhook", explain_error)
     if "Body" in form and "From" in form:

@@ -10,15 +10,12 @@ document (they speak XML to a telephony platform, not JSON to API clients).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from collections.abc import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ebank.adapters.twilio_signature import signature_ok
 from ebank.application import ivr
 from ebank.application.ivr import IvrTurn
 from ebank.bootstrap import Bank
@@ -29,20 +26,6 @@ router = APIRouter()
 VOICE_PATH = "/telephony/twilio/voice"
 GATHER_TIMEOUT_S = 8
 MAX_FORM_FIELDS = 64
-
-
-def twilio_signature(token: str, url: str, params: Mapping[str, str]) -> str:
-    """The signature Twilio sends: base64 HMAC-SHA1 of the URL followed by each POST
-    parameter's name and value, sorted by name."""
-    payload = url + "".join(f"{name}{params[name]}" for name in sorted(params))
-    digest = hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
-
-
-def signature_ok(token: str, url: str, params: Mapping[str, str], signature: str) -> bool:
-    if not token or not signature:
-        return False
-    return hmac.compare_digest(twilio_signature(token, url, params), signature)
 
 
 def public_url(bank: Bank, request: Request) -> str:

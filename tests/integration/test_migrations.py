@@ -8,14 +8,17 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from ebank.adapters.db.engine import downgrade, make_engine, schema_revision, upgrade
-from ebank.adapters.db.tables import metadata
+from ebank.adapters.db.tables import metadata, schema_filter
 
 
 def test_migrated_schema_matches_the_tables_module(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            differences = compare_metadata(MigrationContext.configure(conn), metadata)
+            context = MigrationContext.configure(
+                conn, opts={"include_object": schema_filter(conn.dialect.name)}
+            )
+            differences = compare_metadata(context, metadata)
         assert differences == []
         current, head = schema_revision(engine)
         assert current == head

@@ -1,6 +1,7 @@
 """The reconciliation check (帐务核对): every account's balances re-derived from the
 journal alone must equal the stored ones; posted debits must equal posted credits in each
-currency; no account flagged against it may be beyond its limit."""
+currency; no account flagged against it may be beyond its limit; every account's history
+chain links exactly its own entries, newest first."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class VerifyReport:
     limit_breaches: list[str] = field(default_factory=list)
     totals: list[CurrencyTotals] = field(default_factory=list)
     orphans: list[int] = field(default_factory=list)  # journal names an unknown account
+    broken_chains: list[int] = field(default_factory=list)  # account ids: history unlinked
 
     @property
     def ok(self) -> bool:
@@ -51,6 +53,7 @@ class VerifyReport:
             not self.mismatch_count
             and not self.limit_breaches
             and not self.orphans
+            and not self.broken_chains
             and all(t.balanced for t in self.totals)
         )
 
@@ -85,6 +88,7 @@ def verify_ledger(
     if progress is not None:
         progress(report.accounts, report.accounts)
     report.orphans = sorted(set(derived) - seen)
+    report.broken_chains = auditor.broken_chains()
     journal = auditor.journal_totals()
     for currency in sorted(set(debits) | set(journal)):
         report.totals.append(

@@ -33,6 +33,27 @@ SELECT currency, SUM(amount_minor) FROM transfers
 WHERE kind IN ('posting', 'post_pending') GROUP BY currency
 """)
 
+# Each account's chain (migration 0008): every entry's pointer on each side must name the
+# account's previous entry, and the account's head its newest.
+_CHAIN_BREAKS = text("""
+WITH sides AS (
+  SELECT seq, debit_account_id AS account_id, prev_debit_seq AS prev FROM transfers
+  UNION ALL
+  SELECT seq, credit_account_id, prev_credit_seq FROM transfers
+), linked AS (
+  SELECT account_id, prev,
+    LAG(seq) OVER (PARTITION BY account_id ORDER BY seq) AS expected
+  FROM sides
+), heads AS (
+  SELECT account_id, MAX(seq) AS newest FROM sides GROUP BY account_id
+)
+SELECT account_id FROM linked WHERE COALESCE(prev, 0) <> COALESCE(expected, 0)
+UNION
+SELECT a.id FROM accounts a LEFT JOIN heads h ON h.account_id = a.id
+WHERE COALESCE(a.last_seq, 0) <> COALESCE(h.newest, 0)
+ORDER BY 1
+""")
+
 
 class SqlLedgerAuditor:
     def __init__(self, engine: Engine) -> None:
@@ -90,6 +111,10 @@ class SqlLedgerAuditor:
             # Each entry is one debit and one credit of the same amount, so the two sums
             # are equal by construction; the check compares them with the accounts'.
             return {r[0]: (int(r[1]), int(r[1])) for r in conn.execute(_JOURNAL_TOTALS)}
+
+    def broken_chains(self) -> list[int]:
+        with self._connect() as conn:
+            return [int(r[0]) for r in conn.execute(_CHAIN_BREAKS)]
 
     def account_count(self) -> int:
         with self._connect() as conn:

@@ -6,10 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import FromClause
 
 from ebank.adapters.db import tables as t
+from ebank.adapters.db.account_chain import walk
 from ebank.adapters.db.driver import is_unique_violation
 from ebank.adapters.db.journal import journal_entry_from_row
 from ebank.adapters.db.repositories import READ_CHUNK, customer_from_row
@@ -25,7 +39,6 @@ from ebank.domain.errors import BeneficiaryExists
 from ebank.domain.transfers import JournalEntry, TransferKind
 
 _POSTED_KINDS = (TransferKind.POSTING.value, TransferKind.POST_PENDING.value)
-_ENTRY_COLUMNS = (*(t.transfers.c[c] for c in t.JOURNAL_COLUMNS), t.transfers.c.seq)
 
 
 class SqlBeneficiaries:
@@ -110,54 +123,51 @@ class SqlCustomerReads:
     def search_history(
         self, account_id: int, where: HistoryFilter, before_seq: int | None, limit: int
     ) -> list[JournalEntry]:
-        c = t.transfers.c
-        conditions: list[Any] = [_side(account_id, where.direction)]
-        if where.from_us is not None:
-            conditions.append(c.created_at_us >= where.from_us)
-        if where.to_us is not None:
-            conditions.append(c.created_at_us < where.to_us)
-        if where.min_amount_minor is not None:
-            conditions.append(c.amount_minor >= where.min_amount_minor)
-        if where.max_amount_minor is not None:
-            conditions.append(c.amount_minor <= where.max_amount_minor)
-        if where.code is not None:
-            conditions.append(c.code == where.code)
-        if where.channel is not None:
-            conditions.append(c.channel == where.channel)
-        if before_seq is not None:
-            conditions.append(c.seq < before_seq)
-        q = select(*_ENTRY_COLUMNS).where(and_(*conditions)).order_by(c.seq.desc()).limit(limit)
+        def counts(entries: FromClause) -> ColumnElement[bool]:
+            c = entries.c
+            conditions: list[ColumnElement[bool]] = [_side(c, account_id, where.direction)]
+            if where.from_us is not None:
+                conditions.append(c.created_at_us >= where.from_us)
+            if where.to_us is not None:
+                conditions.append(c.created_at_us < where.to_us)
+            if where.min_amount_minor is not None:
+                conditions.append(c.amount_minor >= where.min_amount_minor)
+            if where.max_amount_minor is not None:
+                conditions.append(c.amount_minor <= where.max_amount_minor)
+            if where.code is not None:
+                conditions.append(c.code == where.code)
+            if where.channel is not None:
+                conditions.append(c.channel == where.channel)
+            return and_(*conditions)
+
+        q = walk(account_id, counts, before_seq=before_seq, limit=limit)
         return [_entry(r) for r in self.conn.execute(q)]
 
     def posted_sums_before(self, account_id: int, before_us: int) -> tuple[int, int]:
-        c = t.transfers.c
-        posted = c.kind.in_(_POSTED_KINDS) & (c.created_at_us < before_us)
-        debits = select(func.coalesce(func.sum(c.amount_minor), 0)).where(
-            posted & (c.debit_account_id == account_id)
+        def counts(entries: FromClause) -> ColumnElement[bool]:
+            c = entries.c
+            return c.kind.in_(_POSTED_KINDS) & (c.created_at_us < before_us)
+
+        chain = walk(account_id, counts).subquery()
+        debits = func.coalesce(
+            func.sum(case((chain.c.debit_account_id == account_id, chain.c.amount_minor))), 0
         )
-        credits = select(func.coalesce(func.sum(c.amount_minor), 0)).where(
-            posted & (c.credit_account_id == account_id)
+        credits = func.coalesce(
+            func.sum(case((chain.c.credit_account_id == account_id, chain.c.amount_minor))), 0
         )
-        return (
-            int(self.conn.execute(debits).scalar_one()),
-            int(self.conn.execute(credits).scalar_one()),
-        )
+        row = self.conn.execute(select(debits, credits)).one()
+        return int(row[0]), int(row[1])
 
     def posted_entries(
         self, account_id: int, from_us: int, to_us: int, limit: int
     ) -> list[JournalEntry]:
-        c = t.transfers.c
-        q = (
-            select(*_ENTRY_COLUMNS)
-            .where(
-                _side(account_id, None)
-                & c.kind.in_(_POSTED_KINDS)
-                & (c.created_at_us >= from_us)
-                & (c.created_at_us < to_us)
+        def counts(entries: FromClause) -> ColumnElement[bool]:
+            c = entries.c
+            return (
+                c.kind.in_(_POSTED_KINDS) & (c.created_at_us >= from_us) & (c.created_at_us < to_us)
             )
-            .order_by(c.seq)
-            .limit(limit)
-        )
+
+        q = walk(account_id, counts, limit=limit, newest_first=False)
         return [_entry(r) for r in self.conn.execute(q)]
 
     def account_labels(self, account_ids: Sequence[int]) -> dict[int, AccountLabel]:
@@ -189,13 +199,13 @@ class SqlCustomerReads:
         return [customer_from_row(r) for r in rows]
 
 
-def _side(account_id: int, direction: Direction | None) -> Any:
-    c = t.transfers.c
+def _side(c: Any, account_id: int, direction: Direction | None) -> ColumnElement[bool]:
+    """The entries that debit (or credit, or either) ``account_id``, on columns ``c``."""
     if direction is Direction.DEBIT:
-        return c.debit_account_id == account_id
+        return c.debit_account_id == account_id  # type: ignore[no-any-return]
     if direction is Direction.CREDIT:
-        return c.credit_account_id == account_id
-    return (c.debit_account_id == account_id) | (c.credit_account_id == account_id)
+        return c.credit_account_id == account_id  # type: ignore[no-any-return]
+    return true()
 
 
 def _entry(row: Row[Any]) -> JournalEntry:

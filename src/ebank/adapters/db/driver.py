@@ -4,12 +4,25 @@ SQLAlchemy raises them."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from uuid import UUID
 
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    any_,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 # PostgreSQL SQLSTATEs that mean "a concurrent transaction got there first".
@@ -19,6 +32,22 @@ RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
 def pg_ints(values: Iterable[int]) -> str:
     """A PostgreSQL array literal of integers."""
     return "{" + ",".join(map(str, values)) + "}"
+
+
+def among(col: ColumnElement[int], ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
+    """``col IN (ids)`` with the ids as one bound parameter, however many there are (a
+    PostgreSQL array; on SQLite a JSON array read by ``json_each``): the statement
+    compiles once, and no id is turned into a parameter of its own."""
+    if dialect == "postgresql":
+        array = cast(bindparam("among_ids", pg_ints(ids), type_=String), ARRAY(BigInteger))
+        return col == any_(array)
+    listed = func.json_each(bindparam("among_ids", json.dumps(list(ids)), type_=String))
+    return col.in_(select(column("value", BigInteger)).select_from(listed))
+
+
+def pg_optional_ints(values: Iterable[int | None]) -> str:
+    """A PostgreSQL array literal of integers and NULLs."""
+    return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
 
 
 def pg_uuids(values: Iterable[UUID]) -> str:

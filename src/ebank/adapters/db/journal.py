@@ -34,6 +34,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, select
 
+from ebank.adapters.db.account_chain import walk
 from ebank.adapters.db.driver import (
     chunks,
     driver_errors,
@@ -41,6 +42,7 @@ from ebank.adapters.db.driver import (
     lost_a_race,
     marks,
     pg_ints,
+    pg_optional_ints,
     pg_uuids,
 )
 from ebank.adapters.db.tables import JOURNAL_COLUMNS, transfers
@@ -50,11 +52,15 @@ from ebank.domain.ledger import BatchContext, BatchOutcome, LedgerAccount, ids_r
 from ebank.domain.transfers import JournalEntry, PendingStatus, Transfer, TransferKind
 
 _COLS = ", ".join(JOURNAL_COLUMNS)
-_NCOLS = len(JOURNAL_COLUMNS)
 _ACCOUNT_COLS = (
     "id, currency, status, debits_must_not_exceed_credits, credits_must_not_exceed_debits,"
-    " overdraft_limit_minor, debits_pending, debits_posted, credits_pending, credits_posted"
+    " overdraft_limit_minor, debits_pending, debits_posted, credits_pending, credits_posted,"
+    " last_seq"
 )
+# A new entry is written with its place in the journal and in its accounts' chains.
+_INSERT_COLUMNS = (*JOURNAL_COLUMNS, "seq", "prev_debit_seq", "prev_credit_seq")
+_INSERT_COLS = ", ".join(_INSERT_COLUMNS)
+_NINSERT = len(_INSERT_COLUMNS)
 # The most rows (or keys) one SQLite statement carries; the driver's limit on bound
 # parameters may lower it.
 SQLITE_MAX_CHUNK = 512
@@ -64,10 +70,11 @@ _SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 _STATUS = {s.value: s for s in AccountStatus}
 _KIND = {k.value: k for k in TransferKind}
 _PENDING = {s.value: s for s in PendingStatus}
-# Binary COPY of the journal columns, in JOURNAL_COLUMNS order.
+# Binary COPY of a new entry, in _INSERT_COLUMNS order.
 _PG_COPY_TYPES = (
-    "uuid text int8 int8 int8 text int4 text text uuid uuid int4 int8 int8 text".split()
-)
+    "uuid text int8 int8 int8 text int4 text text uuid uuid int4 int8 int8 text int8 int8 int8"
+).split()
+_PG_NEXT_SEQS = "SELECT nextval('transfers_seq_seq') FROM generate_series(1, %s)"
 _PG_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id = ANY(%s::uuid[])"  # noqa: S608
 _PG_LOCK_ACCOUNTS = (
     f"SELECT {_ACCOUNT_COLS}, ctid FROM accounts WHERE id = ANY(%s::bigint[])"  # noqa: S608
@@ -75,18 +82,19 @@ _PG_LOCK_ACCOUNTS = (
 )
 _PG_UPDATE_ACCOUNTS = (
     "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dd,"
-    " credits_pending = v.cp, credits_posted = v.cc"
-    " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])"
-    " AS v(id, dp, dd, cp, cc) WHERE a.id = v.id"
+    " credits_pending = v.cp, credits_posted = v.cc, last_seq = v.ls"
+    " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
+    " %s::bigint[]) AS v(id, dp, dd, cp, cc, ls) WHERE a.id = v.id"
 )
 _PG_UPDATE_ACCOUNTS_BY_CTID = (
     "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dd,"
-    " credits_pending = v.cp, credits_posted = v.cc"
+    " credits_pending = v.cp, credits_posted = v.cc, last_seq = v.ls"
     " FROM unnest(%s::tid[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
-    " %s::bigint[]) AS v(t, id, dp, dd, cp, cc) WHERE a.ctid = v.t AND a.id = v.id"
+    " %s::bigint[], %s::bigint[]) AS v(t, id, dp, dd, cp, cc, ls)"
+    " WHERE a.ctid = v.t AND a.id = v.id"
 )
-_PG_INSERT = f"INSERT INTO transfers ({_COLS}) VALUES ({', '.join(['%s'] * _NCOLS)})"  # noqa: S608
-_PG_COPY = f"COPY transfers ({_COLS}) FROM STDIN (FORMAT BINARY)"
+_PG_INSERT = f"INSERT INTO transfers ({_INSERT_COLS}) VALUES ({', '.join(['%s'] * _NINSERT)})"  # noqa: S608
+_PG_COPY = f"COPY transfers ({_INSERT_COLS}) FROM STDIN (FORMAT BINARY)"
 _SQLITE_ACCOUNTS = f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE id IN ({{}})"  # noqa: S608
 _SQLITE_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id IN ({{}})"  # noqa: S608
 
@@ -97,6 +105,8 @@ class SqlJournal:
         self.pg = conn.dialect.name == "postgresql"
         self._raw_conn: Any = None
         self._ctids: dict[int, str] = {}  # PostgreSQL: where each locked account row is
+        # Each loaded account's newest entry (its chain's head), as the batch moves it.
+        self._heads: dict[int, int | None] = {}
 
     @property
     def _raw(self) -> Any:
@@ -127,9 +137,10 @@ class SqlJournal:
             return {}
         if self.pg:
             rows = self._pg(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
-            self._ctids.update((r[0], r[10]) for r in rows)
+            self._ctids.update((r[0], r[11]) for r in rows)
         else:
             rows = self._sqlite_in(_SQLITE_ACCOUNTS, ordered)
+        self._heads.update((r[0], r[10]) for r in rows)
         return _ledger_accounts(rows)
 
     def _entries(self, keys: set[UUID], lock: bool = False) -> list[JournalEntry]:
@@ -170,13 +181,7 @@ class SqlJournal:
         return found[0] if found else None
 
     def history(self, account_id: int, before_seq: int | None, limit: int) -> list[JournalEntry]:
-        t = transfers
-        q = select(*(t.c[c] for c in JOURNAL_COLUMNS), t.c.seq).where(
-            (t.c.debit_account_id == account_id) | (t.c.credit_account_id == account_id)
-        )
-        if before_seq is not None:
-            q = q.where(t.c.seq < before_seq)
-        rows = self.conn.execute(q.order_by(t.c.seq.desc()).limit(limit))
+        rows = self.conn.execute(walk(account_id, before_seq=before_seq, limit=limit))
         return [self._entry_typed(r) for r in rows]
 
     def _entry_typed(self, r: Sequence[Any]) -> JournalEntry:
@@ -222,16 +227,24 @@ class SqlJournal:
             self._update_accounts(sorted(accounts, key=lambda a: a.id))
 
     def _insert(self, entries: Sequence[JournalEntry]) -> None:
+        """Append ``entries``, each linked to the previous entry of its two accounts."""
+        seqs = self._next_seqs(len(entries))
+        heads = self._heads
+        links: list[tuple[int, int | None, int | None]] = []
+        for e, seq in zip(entries, seqs, strict=True):
+            debit, credit = e.debit_account_id, e.credit_account_id
+            links.append((seq, heads[debit], heads[credit]))
+            heads[debit] = heads[credit] = seq
         if self.pg:
             if len(entries) == 1:  # a prepared INSERT is a round trip; COPY takes more
-                self._pg(_PG_INSERT, _pg_row(entries[0]), fetch=False)
+                self._pg(_PG_INSERT, (*_pg_row(entries[0]), *links[0]), fetch=False)
             else:
-                self._pg_copy_entries(entries)
+                self._pg_copy_entries(entries, links)
             return
-        # One flat parameter list, JOURNAL_COLUMNS order, UUIDs as 32 hex digits.
+        # One flat parameter list, _INSERT_COLUMNS order, UUIDs as 32 hex digits.
         values: list[Any] = []
         add = values.extend
-        for e in entries:
+        for e, link in zip(entries, links, strict=True):
             pending_id, reversal, status = e.pending_id, e.reversal_of, e.pending_status
             add(
                 (
@@ -252,14 +265,27 @@ class SqlJournal:
                     None if status is None else status._value_,
                 )
             )
-        self._sqlite_rows(_sqlite_insert_sql, _NCOLS, values)
+            add(link)
+        self._sqlite_rows(_sqlite_insert_sql, _NINSERT, values)
 
-    def _pg_copy_entries(self, entries: Sequence[JournalEntry]) -> None:
+    def _next_seqs(self, n: int) -> list[int]:
+        """The journal positions of ``n`` new entries. Taken while this transaction holds
+        the locks of every account the entries touch (PostgreSQL) or the one write lock
+        (SQLite), so along each account's chain positions only ever grow."""
+        if self.pg:
+            return sorted(r[0] for r in self._pg(_PG_NEXT_SEQS, (n,)))
+        with driver_errors("SELECT max(seq) FROM transfers"):
+            last = self._raw.execute("SELECT max(seq) FROM transfers").fetchone()[0] or 0
+        return list(range(last + 1, last + 1 + n))
+
+    def _pg_copy_entries(
+        self, entries: Sequence[JournalEntry], links: Sequence[tuple[int, int | None, int | None]]
+    ) -> None:
         with driver_errors(_PG_COPY), self._raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
             copy.set_types(_PG_COPY_TYPES)
             write = copy.write_row
-            for e in entries:
-                write(_pg_row(e))
+            for e, link in zip(entries, links, strict=True):
+                write((*_pg_row(e), *link))
 
     def _set_pending_status(self, entries: Sequence[JournalEntry]) -> None:
         statuses = [e.pending_status.value if e.pending_status else None for e in entries]
@@ -277,38 +303,58 @@ class SqlJournal:
         )
 
     def _update_accounts(self, changed: Sequence[LedgerAccount]) -> None:
+        """Write back the four counters and the chain's head of every changed account."""
+        heads = self._heads
         if self.pg:
             self._pg_update_accounts(changed)
             return
         if not _SQLITE_UPDATE_FROM:
             self._sqlite_many(
                 "UPDATE accounts SET debits_pending = ?, debits_posted = ?,"
-                " credits_pending = ?, credits_posted = ? WHERE id = ?",
+                " credits_pending = ?, credits_posted = ?, last_seq = ? WHERE id = ?",
                 [
-                    (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.id)
+                    (
+                        a.debits_pending,
+                        a.debits_posted,
+                        a.credits_pending,
+                        a.credits_posted,
+                        heads[a.id],
+                        a.id,
+                    )
                     for a in changed
                 ],
             )
             return
-        values: list[int] = []
+        values: list[int | None] = []
         add = values.extend
         for a in changed:
-            add((a.id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted))
-        self._sqlite_rows(_sqlite_update_accounts_sql, 5, values)
+            add(
+                (
+                    a.id,
+                    a.debits_pending,
+                    a.debits_posted,
+                    a.credits_pending,
+                    a.credits_posted,
+                    heads[a.id],
+                )
+            )
+        self._sqlite_rows(_sqlite_update_accounts_sql, 6, values)
 
     def _pg_update_accounts(self, changed: Sequence[LedgerAccount]) -> None:
-        """Write the four counters back. The rows were locked by this transaction, which
-        keeps them where they are, so they are found by their physical address (ctid, as
-        read when locked) rather than through the index; a row that has moved since (this
-        unit of work changed it another way) is caught by the count, and then every row is
-        written again by id."""
+        """Write the four counters and the chain's head back. The rows were locked by
+        this transaction, which keeps them where they are, so they are found by their
+        physical address (ctid, as read when locked) rather than through the index; a
+        row that has moved since (this unit of work changed it another way) is caught by
+        the count, and then every row is written again by id."""
         ids = [a.id for a in changed]
+        heads = self._heads
         counters = (
             pg_ints(ids),
             pg_ints([a.debits_pending for a in changed]),
             pg_ints([a.debits_posted for a in changed]),
             pg_ints([a.credits_pending for a in changed]),
             pg_ints([a.credits_posted for a in changed]),
+            pg_optional_ints([heads[i] for i in ids]),
         )
         ctids, self._ctids = self._ctids, {}  # an update moves a row: read again to reuse
         if ctids and all(i in ctids for i in ids):
@@ -386,16 +432,16 @@ def _pg_row(e: JournalEntry) -> tuple[Any, ...]:
 
 @cache
 def _sqlite_insert_sql(rows: int) -> str:
-    row = "(" + marks(_NCOLS) + ")"
-    return f"INSERT INTO transfers ({_COLS}) VALUES " + ",".join([row] * rows)  # noqa: S608
+    row = "(" + marks(_NINSERT) + ")"
+    return f"INSERT INTO transfers ({_INSERT_COLS}) VALUES " + ",".join([row] * rows)  # noqa: S608
 
 
 @cache
 def _sqlite_update_accounts_sql(rows: int) -> str:
-    values = ",".join(["(?,?,?,?,?)"] * rows)
+    values = ",".join(["(?,?,?,?,?,?)"] * rows)
     return (
         "UPDATE accounts SET debits_pending = v.column2, debits_posted = v.column3,"  # noqa: S608
-        " credits_pending = v.column4, credits_posted = v.column5"
+        " credits_pending = v.column4, credits_posted = v.column5, last_seq = v.column6"
         f" FROM (VALUES {values}) AS v WHERE accounts.id = v.column1"
     )
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ebank.adapters.db.driver import among
 from ebank.adapters.db.tables import accounts
 from ebank.adapters.db.tables_phone import (
     channel_state,
@@ -62,7 +63,7 @@ class SqlSms:
             select(a.c.id, a.c.number, s.c.phone, s.c.language, s.c.alert_threshold_minor)
             .join(s, s.c.customer_id == a.c.customer_id)
             .where(
-                a.c.id.in_(list(account_ids)),
+                among(a.c.id, account_ids, self.conn.dialect.name),
                 s.c.status == "active",
                 s.c.alert_threshold_minor.is_not(None),
             )

@@ -9,6 +9,8 @@ the journal append-only (see the initial migration).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -104,6 +106,8 @@ accounts = Table(
     # A teller's own cash box (gl_kind 'teller_cash', migration 0004): one per teller
     # and currency.
     Column("teller_id", BigInteger, ForeignKey("users.id"), nullable=True),
+    # The newest journal entry on this account (migration 0008): the head of its chain.
+    Column("last_seq", BigInteger, nullable=True),
     UniqueConstraint("id", "currency"),
     UniqueConstraint("teller_id", "currency"),
     CheckConstraint("status IN ('active', 'frozen', 'dormant', 'closed')", name="status"),
@@ -159,6 +163,11 @@ transfers = Table(
     Column("expires_at_us", BigInteger, nullable=True),
     Column("created_at_us", BigInteger, nullable=False),
     Column("pending_status", String(16), nullable=True),
+    # The previous entry on the debit and on the credit account (migration 0008): each
+    # account's history is a chain through the journal, so the journal only ever grows
+    # at its end (no index by account to insert into at random).
+    Column("prev_debit_seq", BigInteger, nullable=True),
+    Column("prev_credit_seq", BigInteger, nullable=True),
     ForeignKeyConstraint(
         ["debit_account_id", "currency"],
         ["accounts.id", "accounts.currency"],
@@ -183,8 +192,6 @@ transfers = Table(
         name="pending_ref",
     ),
 )
-Index("ix_transfers_debit_account_id_seq", transfers.c.debit_account_id, transfers.c.seq)
-Index("ix_transfers_credit_account_id_seq", transfers.c.credit_account_id, transfers.c.seq)
 # A pending transfer is resolved once; a transfer is reversed once.
 Index(
     "uq_transfers_pending_id",
@@ -214,6 +221,26 @@ sequences = Table(
     Column("name", String(32), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
+
+# On PostgreSQL the journal's references to its accounts are checked once per statement
+# by a trigger over the inserted rows (migration 0008) instead of by these two foreign
+# keys row by row; accounts can then be neither deleted nor given another id or currency.
+PG_STATEMENT_CHECKED_FKS = frozenset({"fk_transfers_debit_account", "fk_transfers_credit_account"})
+
+
+def schema_filter(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for ``dialect``: on PostgreSQL the journal's account
+    foreign keys declared here are a trigger instead, so a schema comparison skips them."""
+
+    def include(_obj: object, name: str | None, type_: str, *_: object) -> bool:
+        return not (
+            dialect == "postgresql"
+            and type_ == "foreign_key_constraint"
+            and name in PG_STATEMENT_CHECKED_FKS
+        )
+
+    return include
+
 
 JOURNAL_COLUMNS = (
     "id",

@@ -11,7 +11,7 @@ import ebank.adapters.db.tables_access
 import ebank.adapters.db.tables_channels
 import ebank.adapters.db.tables_phone
 import ebank.adapters.db.tables_switch  # noqa: F401
-from ebank.adapters.db.tables import metadata
+from ebank.adapters.db.tables import metadata, schema_filter
 
 config = context.config
 
@@ -23,6 +23,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=schema_filter(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -30,7 +31,10 @@ def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:
         context.configure(
-            connection=conn, target_metadata=metadata, render_as_batch=conn.dialect.name == "sqlite"
+            connection=conn,
+            target_metadata=metadata,
+            render_as_batch=conn.dialect.name == "sqlite",
+            include_object=schema_filter(conn.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

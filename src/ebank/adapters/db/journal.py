@@ -55,7 +55,11 @@ _COLS = ", ".join(JOURNAL_COLUMNS)
 _ACCOUNT_COLS = (
     "id, currency, status, debits_must_not_exceed_credits, credits_must_not_exceed_debits,"
     " overdraft_limit_minor, debits_pending, debits_posted, credits_pending, credits_posted,"
-    " last_seq"
+    " last_seq,"
+    # Whether the account's customer takes SMS alerts: read with the row, so that the
+    # alerts of a batch look up subscribers only where there are some (``SqlSms``).
+    " EXISTS (SELECT 1 FROM sms_subscriptions s WHERE s.customer_id = accounts.customer_id"
+    " AND s.status = 'active' AND s.alert_threshold_minor IS NOT NULL)"
 )
 # A new entry is written with its place in the journal and in its accounts' chains.
 _INSERT_COLUMNS = (*JOURNAL_COLUMNS, "seq", "prev_debit_seq", "prev_credit_seq")
@@ -107,6 +111,8 @@ class SqlJournal:
         self._ctids: dict[int, str] = {}  # PostgreSQL: where each locked account row is
         # Each loaded account's newest entry (its chain's head), as the batch moves it.
         self._heads: dict[int, int | None] = {}
+        # Loaded accounts whose customer had no SMS alert subscription when loaded.
+        self.quiet_accounts: set[int] = set()
 
     @property
     def _raw(self) -> Any:
@@ -137,10 +143,16 @@ class SqlJournal:
             return {}
         if self.pg:
             rows = self._pg(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
-            self._ctids.update((r[0], r[11]) for r in rows)
+            self._ctids.update((r[0], r[12]) for r in rows)
         else:
             rows = self._sqlite_in(_SQLITE_ACCOUNTS, ordered)
         self._heads.update((r[0], r[10]) for r in rows)
+        quiet = self.quiet_accounts
+        for r in rows:
+            if r[11]:
+                quiet.discard(r[0])
+            else:
+                quiet.add(r[0])
         return _ledger_accounts(rows)
 
     def _entries(self, keys: set[UUID], lock: bool = False) -> list[JournalEntry]:

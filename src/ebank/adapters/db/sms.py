@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import Any
 from uuid import UUID
 
@@ -28,8 +28,12 @@ from ebank.application.ports_sms import (
 
 
 class SqlSms:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, quiet_accounts: Set[int] = frozenset()) -> None:
+        """``quiet_accounts``: accounts this unit of work's journal read (with their
+        rows, under the batch's locks) as having no customer subscribed to alerts; their
+        subscribers are not looked up again."""
         self.conn = conn
+        self.quiet_accounts = quiet_accounts
 
     def subscription(self, phone: str) -> SmsSubscription | None:
         row = self.conn.execute(
@@ -58,6 +62,10 @@ class SqlSms:
             )
 
     def alert_subscribers(self, account_ids: Sequence[int]) -> list[AlertSubscriber]:
+        quiet = self.quiet_accounts
+        account_ids = [i for i in account_ids if i not in quiet]
+        if not account_ids:
+            return []
         s, a = sms_subscriptions, accounts
         rows = self.conn.execute(
             select(a.c.id, a.c.number, s.c.phone, s.c.language, s.c.alert_threshold_minor)

@@ -222,10 +222,18 @@ sequences = Table(
     Column("value", BigInteger, nullable=False),
 )
 
-# On PostgreSQL the journal's references to its accounts are checked once per statement
-# by a trigger over the inserted rows (migration 0008) instead of by these two foreign
-# keys row by row; accounts can then be neither deleted nor given another id or currency.
-PG_STATEMENT_CHECKED_FKS = frozenset({"fk_transfers_debit_account", "fk_transfers_credit_account"})
+# On PostgreSQL the journal's references (to its accounts, to the pending transfer or
+# original it names) are checked once per statement by a trigger over the inserted rows
+# (migration 0008) instead of by these foreign keys row by row; accounts can then be
+# neither deleted nor given another id or currency.
+PG_STATEMENT_CHECKED_FKS = frozenset(
+    {
+        "fk_transfers_debit_account",
+        "fk_transfers_credit_account",
+        "fk_transfers_pending_id",
+        "fk_transfers_reversal_of",
+    }
+)
 
 
 def schema_filter(dialect: str) -> Callable[..., bool]:

@@ -83,7 +83,7 @@ class SqlUnitOfWork:
         self.terminals = SqlTerminals(conn)
         self.switch = SqlSwitchMessages(conn)
         self.ivr = SqlIvrStore(conn)
-        self.sms = SqlSms(conn)
+        self.sms = SqlSms(conn, quiet_accounts=self.journal.quiet_accounts)
         return self
 
     def __exit__(

@@ -4,10 +4,12 @@ on PostgreSQL, the journal's account references checked once per statement
 Every entry records the previous entry of its debit account and of its credit account,
 and every account its newest entry, so reading an account's history walks back along
 its chain and the journal only ever grows at its end. The two ``(account, seq)`` indexes,
-which took a random insert per entry and side, are dropped. On PostgreSQL the two
-composite foreign keys from the journal to ``accounts`` (checked row by row) become one
+which took a random insert per entry and side, are dropped. On PostgreSQL the journal's
+four foreign keys (to its two accounts, checked row by row, and to the pending transfer
+or the original it resolves or reverses, queued per row even when empty) become one
 statement-level trigger over the inserted rows; accounts can then no longer be deleted
-(they are closed) nor change their id or currency.
+(they are closed) nor change their id or currency, and the journal already refuses
+both to its entries.
 
 Revision ID: 0008
 Revises: 0007
@@ -43,6 +45,13 @@ _FIXED_0001 = (
     "created_at_us",
 )
 _FIXED = (*_FIXED_0001, "prev_debit_seq", "prev_credit_seq")
+# The journal's foreign keys that PostgreSQL checks with one statement-level trigger.
+_PG_STATEMENT_CHECKED = (
+    "fk_transfers_debit_account",
+    "fk_transfers_credit_account",
+    "fk_transfers_pending_id",
+    "fk_transfers_reversal_of",
+)
 
 
 def _pg() -> bool:
@@ -58,15 +67,15 @@ def upgrade() -> None:
     op.drop_index("ix_transfers_credit_account_id_seq", table_name="transfers")
     _guard_journal(_FIXED)
     if _pg():
-        op.drop_constraint("fk_transfers_debit_account", "transfers", type_="foreignkey")
-        op.drop_constraint("fk_transfers_credit_account", "transfers", type_="foreignkey")
+        for name in _PG_STATEMENT_CHECKED:
+            op.drop_constraint(name, "transfers", type_="foreignkey")
         _pg_statement_reference_check()
 
 
 def downgrade() -> None:
     if _pg():
-        op.execute("DROP TRIGGER transfers_accounts_exist ON transfers")
-        op.execute("DROP FUNCTION ebank_journal_accounts_exist()")
+        op.execute("DROP TRIGGER transfers_references_exist ON transfers")
+        op.execute("DROP FUNCTION ebank_journal_references_exist()")
         op.execute("DROP TRIGGER accounts_keep ON accounts")
         op.execute("DROP FUNCTION ebank_accounts_keep()")
         for side in ("debit", "credit"):
@@ -76,6 +85,10 @@ def downgrade() -> None:
                 "accounts",
                 [f"{side}_account_id", "currency"],
                 ["id", "currency"],
+            )
+        for column in ("pending_id", "reversal_of"):
+            op.create_foreign_key(
+                f"fk_transfers_{column}", "transfers", "transfers", [column], ["id"]
             )
     _guard_journal(_FIXED_0001)
     op.create_index("ix_transfers_credit_account_id_seq", "transfers", ["credit_account_id", "seq"])
@@ -146,35 +159,40 @@ def _guard_journal(fixed: tuple[str, ...]) -> None:
 
 def _pg_statement_reference_check() -> None:
     """One check per INSERT statement, over all its rows: every entry's debit and credit
-    account exists and holds the entry's currency (what the two foreign keys checked row
-    by row), raised with the foreign-key SQLSTATE. What the foreign keys also prevented,
-    an account deleted or changing its id or currency under its entries, is refused."""
+    account exists and holds the entry's currency, and the pending transfer or original
+    it names exists (what the four foreign keys checked row by row), raised with the
+    foreign-key SQLSTATE. What the foreign keys also prevented, an account deleted or
+    changing its id or currency under its entries, is refused."""
     op.execute("""
-        CREATE FUNCTION ebank_journal_accounts_exist() RETURNS trigger
+        CREATE FUNCTION ebank_journal_references_exist() RETURNS trigger
         LANGUAGE plpgsql AS $$
         DECLARE
           bad record;
         BEGIN
-          SELECT n.id, n.debit_account_id, n.credit_account_id, n.currency INTO bad
+          SELECT n.id INTO bad
             FROM new_entries n
            WHERE NOT EXISTS (SELECT 1 FROM accounts a
                               WHERE a.id = n.debit_account_id AND a.currency = n.currency)
               OR NOT EXISTS (SELECT 1 FROM accounts a
                               WHERE a.id = n.credit_account_id AND a.currency = n.currency)
+              OR (n.pending_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = n.pending_id))
+              OR (n.reversal_of IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = n.reversal_of))
            LIMIT 1;
           IF FOUND THEN
             RAISE EXCEPTION USING
               ERRCODE = 'foreign_key_violation',
-              CONSTRAINT = 'fk_transfers_accounts',
-              MESSAGE = format('entry %s: no %s account %s or %s', bad.id, bad.currency,
-                               bad.debit_account_id, bad.credit_account_id);
+              CONSTRAINT = 'transfers_references_exist',
+              MESSAGE = format('journal entry %s names an account (of its currency) or'
+                               ' a transfer that does not exist', bad.id);
           END IF;
           RETURN NULL;
         END $$""")
     op.execute(
-        "CREATE TRIGGER transfers_accounts_exist AFTER INSERT ON transfers"
+        "CREATE TRIGGER transfers_references_exist AFTER INSERT ON transfers"
         " REFERENCING NEW TABLE AS new_entries"
-        " FOR EACH STATEMENT EXECUTE FUNCTION ebank_journal_accounts_exist()"
+        " FOR EACH STATEMENT EXECUTE FUNCTION ebank_journal_references_exist()"
     )
     op.execute("""
         CREATE FUNCTION ebank_accounts_keep() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -209,7 +209,7 @@ def counter_sums(engine: Engine) -> dict[str, tuple[int, int, int, int]]:
     credits_posted) over every account."""
     sql = (
         "SELECT currency, SUM(debits_pending), SUM(debits_posted), SUM(credits_pending),"
-        " SUM(credits_posted) FROM accounts GROUP BY currency"
+        " SUM(credits_posted) FROM balances GROUP BY currency"
     )
     with engine.connect() as conn:
         return {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(text(sql))}

@@ -90,8 +90,8 @@ def test_verify_fails_on_a_tampered_ledger(database_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "UPDATE accounts SET credits_posted = credits_posted + 1"
-                " WHERE id = (SELECT MIN(id) FROM accounts WHERE customer_id IS NOT NULL)"
+                "UPDATE balances SET credits_posted = credits_posted + 1"
+                " WHERE account_id = (SELECT MIN(id) FROM accounts WHERE customer_id IS NOT NULL)"
             )
         )
     engine.dispose()

@@ -284,9 +284,8 @@ def check_books(books: Books, load: Load) -> None:
             r[0]: r[1]
             for r in conn.execute(
                 text(
-                    "SELECT id, credits_posted - debits_posted FROM accounts"
-                    " WHERE customer_id IS NOT"
-                    " NULL"
+                    "SELECT a.id, b.credits_posted - b.debits_posted FROM accounts a"
+                    " JOIN balances b ON b.account_id = a.id WHERE a.customer_id IS NOT NULL"
                 )
             )
         }

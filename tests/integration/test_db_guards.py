@@ -279,36 +279,59 @@ def test_a_transfer_kind_and_status_agree(books: Books, changes: dict[str, Any])
 # -- accounts ---------------------------------------------------------------------------------
 def test_a_savings_account_cannot_go_below_zero(books: Books) -> None:
     # saver: 10,000 in, 1,000 + 300 out, 500 on hold: 8,200 to spare
-    update = "UPDATE accounts SET debits_posted = debits_posted + :n WHERE id = :id"
+    update = "UPDATE balances SET debits_posted = debits_posted + :n WHERE account_id = :id"
     assert accepted(books.engine, update, n=8_200, id=books.saver.id) == 1
     refused(books.engine, update, "debits_within_credits", n=8_201, id=books.saver.id)
     refused(
         books.engine,
-        "UPDATE accounts SET debits_pending = debits_pending + 8201 WHERE id = :id",
+        "UPDATE balances SET debits_pending = debits_pending + 8201 WHERE account_id = :id",
         "debits_within_credits",
         id=books.saver.id,
     )
     refused(
         books.engine,
-        "UPDATE accounts SET credits_posted = 0 WHERE id = :id",
+        "UPDATE balances SET credits_posted = 0 WHERE account_id = :id",
         "debits_within_credits",
         id=books.saver.id,
     )
 
 
 def test_an_overdraft_is_a_limit_too(books: Books) -> None:
-    update = "UPDATE accounts SET debits_posted = debits_posted + :n WHERE id = :id"
+    update = "UPDATE balances SET debits_posted = debits_posted + :n WHERE account_id = :id"
     assert accepted(books.engine, update, n=6_000, id=books.company.id) == 1
     refused(books.engine, update, "debits_within_credits", n=6_001, id=books.company.id)
+    for table, key in (("accounts", "id"), ("balances", "account_id")):
+        refused(
+            books.engine,
+            f"UPDATE {table} SET overdraft_limit_minor = -1 WHERE {key} = :id",
+            id=books.company.id,
+        )
+
+
+def test_a_lowered_overdraft_reaches_the_ledger_row(books: Books) -> None:
+    """An account's rules are copied to its ledger row in the same statement, and the
+    row's limits hold against them: the company already owes 6,000 of its overdraft."""
+    with books.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE balances SET debits_posted = debits_posted + 6000 WHERE account_id = :id"),
+            {"id": books.company.id},
+        )
     refused(
         books.engine,
-        "UPDATE accounts SET overdraft_limit_minor = -1 WHERE id = :id",
+        "UPDATE accounts SET overdraft_limit_minor = 0 WHERE id = :id",
+        "debits_within_credits",
         id=books.company.id,
     )
+    with books.engine.connect() as conn:
+        limit = conn.execute(
+            text("SELECT overdraft_limit_minor FROM balances WHERE account_id = :id"),
+            {"id": books.company.id},
+        ).scalar_one()
+    assert limit > 0
 
 
 def test_the_vault_cannot_hand_out_more_cash_than_it_took(books: Books) -> None:
-    update = "UPDATE accounts SET credits_posted = credits_posted + :n WHERE id = :id"
+    update = "UPDATE balances SET credits_posted = credits_posted + :n WHERE account_id = :id"
     assert accepted(books.engine, update, n=11_000, id=books.cash.id) == 1
     refused(books.engine, update, "credits_within_debits", n=11_001, id=books.cash.id)
 
@@ -320,7 +343,7 @@ def test_counters_are_never_negative(books: Books, counter: str) -> None:
     suspense = gl(books.ctx, GlKind.SUSPENSE)  # no limits of its own
     refused(
         books.engine,
-        f"UPDATE accounts SET {counter} = -1 WHERE id = :id",
+        f"UPDATE balances SET {counter} = -1 WHERE account_id = :id",
         "counters_non_negative",
         id=suspense.id,
     )

@@ -93,10 +93,11 @@ def test_a_counter_changed_by_sql_is_named(healthy: Ledger, counter: str) -> Non
     account = healthy.other
     with healthy.bank.engine.begin() as conn:
         before = conn.execute(
-            text(f"SELECT {counter} FROM accounts WHERE id = :i"), {"i": account.id}
+            text(f"SELECT {counter} FROM balances WHERE account_id = :i"), {"i": account.id}
         ).scalar_one()
         conn.execute(
-            text(f"UPDATE accounts SET {counter} = {counter} + 7 WHERE id = :i"), {"i": account.id}
+            text(f"UPDATE balances SET {counter} = {counter} + 7 WHERE account_id = :i"),
+            {"i": account.id},
         )
     report = verify_ledger(healthy.bank.ctx)
     assert not report.ok
@@ -111,11 +112,16 @@ def test_money_printed_on_both_sides_is_still_caught(healthy: Ledger) -> None:
     credits, but the journal does not know of it."""
     with healthy.bank.engine.begin() as conn:
         conn.execute(
-            text("UPDATE accounts SET credits_posted = credits_posted + 1000000 WHERE id = :i"),
+            text(
+                "UPDATE balances SET credits_posted = credits_posted + 1000000"
+                " WHERE account_id = :i"
+            ),
             {"i": healthy.saver.id},
         )
         conn.execute(
-            text("UPDATE accounts SET debits_posted = debits_posted + 1000000 WHERE id = :i"),
+            text(
+                "UPDATE balances SET debits_posted = debits_posted + 1000000 WHERE account_id = :i"
+            ),
             {"i": healthy.cash.id},
         )
     report = verify_ledger(healthy.bank.ctx)

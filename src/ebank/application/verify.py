@@ -1,7 +1,8 @@
 """The reconciliation check (帐务核对): every account's balances re-derived from the
 journal alone must equal the stored ones; posted debits must equal posted credits in each
 currency; no account flagged against it may be beyond its limit; every account's history
-chain links exactly its own entries, newest first."""
+chain links exactly its own entries, newest first; every account's row in the ledger's
+own table holds the account's rules."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class VerifyReport:
     totals: list[CurrencyTotals] = field(default_factory=list)
     orphans: list[int] = field(default_factory=list)  # journal names an unknown account
     broken_chains: list[int] = field(default_factory=list)  # account ids: history unlinked
+    unmirrored: list[int] = field(default_factory=list)  # account ids: ledger row differs
 
     @property
     def ok(self) -> bool:
@@ -54,6 +56,7 @@ class VerifyReport:
             and not self.limit_breaches
             and not self.orphans
             and not self.broken_chains
+            and not self.unmirrored
             and all(t.balanced for t in self.totals)
         )
 
@@ -89,6 +92,7 @@ def verify_ledger(
         progress(report.accounts, report.accounts)
     report.orphans = sorted(set(derived) - seen)
     report.broken_chains = auditor.broken_chains()
+    report.unmirrored = auditor.unmirrored()
     journal = auditor.journal_totals()
     for currency in sorted(set(debits) | set(journal)):
         report.totals.append(

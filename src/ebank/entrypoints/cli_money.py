@@ -193,6 +193,8 @@ def ledger_verify() -> None:
         out.print(f"[red]journal names unknown account[/red] {account_id}")
     for account_id in report.broken_chains:
         out.print(f"[red]history chain broken[/red] for account id {account_id}")
+    for account_id in report.unmirrored:
+        out.print(f"[red]ledger row missing or out of step[/red] for account id {account_id}")
     if not report.ok:
         out.print("[red]LEDGER VERIFY FAILED[/red]")
         raise typer.Exit(1)

@@ -138,8 +138,8 @@ def test_sixteen_clients_with_retries_post_each_transfer_once(busy_bank: Bank) -
         ).all()
         total = conn.execute(
             text(
-                "SELECT SUM(credits_posted - debits_posted) FROM accounts"
-                " WHERE customer_id IS NOT NULL"
+                "SELECT SUM(b.credits_posted - b.debits_posted) FROM accounts a"
+                " JOIN balances b ON b.account_id = a.id WHERE a.customer_id IS NOT NULL"
             )
         ).scalar_one()
     in_journal = {str(uuid.UUID(str(r[0]))): r[1] for r in rows}

@@ -2,7 +2,7 @@
 
 Every journal entry names the previous entry of its debit account (``prev_debit_seq``)
 and of its credit account (``prev_credit_seq``), and every account its newest entry
-(``accounts.last_seq``): migration 0008. An account's entries, newest first, are found by
+(``balances.last_seq``): migrations 0008 and 0009. An account's entries, newest first, are found by
 starting at the account's head and following, at each entry, the pointer of the side the
 account is on. One recursive query does it on SQLite and PostgreSQL alike; each step is a
 primary-key lookup.
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from sqlalchemy import ColumnElement, Integer, Select, case, literal, select, true
 from sqlalchemy.sql.expression import FromClause
 
-from ebank.adapters.db.tables import JOURNAL_COLUMNS, accounts, transfers
+from ebank.adapters.db.tables import JOURNAL_COLUMNS, balances, transfers
 
 Counts = Callable[[FromClause], ColumnElement[bool]]
 """Which entries count, as a condition on a given alias of ``transfers``."""
@@ -58,7 +58,9 @@ def walk(
         return entries.c.seq, previous.label("prev"), one_if_counted.label("found")
 
     head = transfers.alias("head")
-    head_seq = select(accounts.c.last_seq).where(accounts.c.id == account_id).scalar_subquery()
+    head_seq = (
+        select(balances.c.last_seq).where(balances.c.account_id == account_id).scalar_subquery()
+    )
     chain = select(*step_fields(head)).where(head.c.seq == head_seq).cte("chain", recursive=True)
     older = transfers.alias("older")
     seq, prev, found = step_fields(older)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, Engine, func, select, text
 
 from ebank.adapters.db.engine import READ_ONLY
-from ebank.adapters.db.tables import accounts, transfers
+from ebank.adapters.db.tables import accounts, balances, transfers
 from ebank.application.ports import DerivedBalances, StoredAccountState
 from ebank.domain.accounts import AccountStatus
 from ebank.domain.ledger import LedgerAccount
@@ -49,8 +49,21 @@ WITH sides AS (
 )
 SELECT account_id FROM linked WHERE COALESCE(prev, 0) <> COALESCE(expected, 0)
 UNION
-SELECT a.id FROM accounts a LEFT JOIN heads h ON h.account_id = a.id
-WHERE COALESCE(a.last_seq, 0) <> COALESCE(h.newest, 0)
+SELECT b.account_id FROM balances b LEFT JOIN heads h ON h.account_id = b.account_id
+WHERE COALESCE(b.last_seq, 0) <> COALESCE(h.newest, 0)
+ORDER BY 1
+""")
+
+# Every account has its row of balances, holding the same rules (migration 0009).
+_UNMIRRORED = text("""
+SELECT a.id FROM accounts a LEFT JOIN balances b ON b.account_id = a.id
+WHERE b.account_id IS NULL OR b.currency <> a.currency OR b.status <> a.status
+   OR b.debits_must_not_exceed_credits <> a.debits_must_not_exceed_credits
+   OR b.credits_must_not_exceed_debits <> a.credits_must_not_exceed_debits
+   OR b.overdraft_limit_minor <> a.overdraft_limit_minor
+UNION
+SELECT b.account_id FROM balances b LEFT JOIN accounts a ON a.id = b.account_id
+WHERE a.id IS NULL
 ORDER BY 1
 """)
 
@@ -63,20 +76,24 @@ class SqlLedgerAuditor:
         return self.engine.connect().execution_options(**{READ_ONLY: True})
 
     def stored_accounts(self) -> Iterator[StoredAccountState]:
-        a = accounts
-        q = select(
-            a.c.id,
-            a.c.number,
-            a.c.currency,
-            a.c.status,
-            a.c.debits_must_not_exceed_credits,
-            a.c.credits_must_not_exceed_debits,
-            a.c.overdraft_limit_minor,
-            a.c.debits_pending,
-            a.c.debits_posted,
-            a.c.credits_pending,
-            a.c.credits_posted,
-        ).order_by(a.c.id)
+        a, b = accounts, balances
+        q = (
+            select(
+                a.c.id,
+                a.c.number,
+                a.c.currency,
+                a.c.status,
+                a.c.debits_must_not_exceed_credits,
+                a.c.credits_must_not_exceed_debits,
+                a.c.overdraft_limit_minor,
+                func.coalesce(b.c.debits_pending, 0).label("debits_pending"),
+                func.coalesce(b.c.debits_posted, 0).label("debits_posted"),
+                func.coalesce(b.c.credits_pending, 0).label("credits_pending"),
+                func.coalesce(b.c.credits_posted, 0).label("credits_posted"),
+            )
+            .join_from(a, b, b.c.account_id == a.c.id, isouter=True)
+            .order_by(a.c.id)
+        )
         with self._connect() as conn:
             for r in conn.execution_options(yield_per=2000).execute(q):
                 yield StoredAccountState(
@@ -115,6 +132,10 @@ class SqlLedgerAuditor:
     def broken_chains(self) -> list[int]:
         with self._connect() as conn:
             return [int(r[0]) for r in conn.execute(_CHAIN_BREAKS)]
+
+    def unmirrored(self) -> list[int]:
+        with self._connect() as conn:
+            return [int(r[0]) for r in conn.execute(_UNMIRRORED)]
 
     def account_count(self) -> int:
         with self._connect() as conn:

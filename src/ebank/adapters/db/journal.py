@@ -52,14 +52,16 @@ from ebank.domain.ledger import BatchContext, BatchOutcome, LedgerAccount, ids_r
 from ebank.domain.transfers import JournalEntry, PendingStatus, Transfer, TransferKind
 
 _COLS = ", ".join(JOURNAL_COLUMNS)
+# An account as the engine sees it: its row of ``balances`` (migration 0009).
 _ACCOUNT_COLS = (
-    "id, currency, status, debits_must_not_exceed_credits, credits_must_not_exceed_debits,"
-    " overdraft_limit_minor, debits_pending, debits_posted, credits_pending, credits_posted,"
-    " last_seq,"
+    "account_id, currency, status, debits_must_not_exceed_credits,"
+    " credits_must_not_exceed_debits, overdraft_limit_minor, debits_pending, debits_posted,"
+    " credits_pending, credits_posted, last_seq,"
     # Whether the account's customer takes SMS alerts: read with the row, so that the
     # alerts of a batch look up subscribers only where there are some (``SqlSms``).
-    " EXISTS (SELECT 1 FROM sms_subscriptions s WHERE s.customer_id = accounts.customer_id"
-    " AND s.status = 'active' AND s.alert_threshold_minor IS NOT NULL)"
+    " EXISTS (SELECT 1 FROM accounts a JOIN sms_subscriptions s ON s.customer_id = a.customer_id"
+    " WHERE a.id = balances.account_id AND s.status = 'active'"
+    " AND s.alert_threshold_minor IS NOT NULL)"
 )
 # A new entry is written with its place in the journal and in its accounts' chains.
 _INSERT_COLUMNS = (*JOURNAL_COLUMNS, "seq", "prev_debit_seq", "prev_credit_seq")
@@ -81,25 +83,25 @@ _PG_COPY_TYPES = (
 _PG_NEXT_SEQS = "SELECT nextval('transfers_seq_seq') FROM generate_series(1, %s)"
 _PG_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id = ANY(%s::uuid[])"  # noqa: S608
 _PG_LOCK_ACCOUNTS = (
-    f"SELECT {_ACCOUNT_COLS}, ctid FROM accounts WHERE id = ANY(%s::bigint[])"  # noqa: S608
-    " ORDER BY id FOR UPDATE"
+    f"SELECT {_ACCOUNT_COLS}, ctid FROM balances WHERE account_id = ANY(%s::bigint[])"  # noqa: S608
+    " ORDER BY account_id FOR UPDATE"
 )
 _PG_UPDATE_ACCOUNTS = (
-    "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dd,"
+    "UPDATE balances AS a SET debits_pending = v.dp, debits_posted = v.dd,"
     " credits_pending = v.cp, credits_posted = v.cc, last_seq = v.ls"
     " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
-    " %s::bigint[]) AS v(id, dp, dd, cp, cc, ls) WHERE a.id = v.id"
+    " %s::bigint[]) AS v(id, dp, dd, cp, cc, ls) WHERE a.account_id = v.id"
 )
 _PG_UPDATE_ACCOUNTS_BY_CTID = (
-    "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dd,"
+    "UPDATE balances AS a SET debits_pending = v.dp, debits_posted = v.dd,"
     " credits_pending = v.cp, credits_posted = v.cc, last_seq = v.ls"
     " FROM unnest(%s::tid[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
     " %s::bigint[], %s::bigint[]) AS v(t, id, dp, dd, cp, cc, ls)"
-    " WHERE a.ctid = v.t AND a.id = v.id"
+    " WHERE a.ctid = v.t AND a.account_id = v.id"
 )
 _PG_INSERT = f"INSERT INTO transfers ({_INSERT_COLS}) VALUES ({', '.join(['%s'] * _NINSERT)})"  # noqa: S608
 _PG_COPY = f"COPY transfers ({_INSERT_COLS}) FROM STDIN (FORMAT BINARY)"
-_SQLITE_ACCOUNTS = f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE id IN ({{}})"  # noqa: S608
+_SQLITE_ACCOUNTS = f"SELECT {_ACCOUNT_COLS} FROM balances WHERE account_id IN ({{}})"  # noqa: S608
 _SQLITE_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id IN ({{}})"  # noqa: S608
 
 
@@ -322,8 +324,8 @@ class SqlJournal:
             return
         if not _SQLITE_UPDATE_FROM:
             self._sqlite_many(
-                "UPDATE accounts SET debits_pending = ?, debits_posted = ?,"
-                " credits_pending = ?, credits_posted = ?, last_seq = ? WHERE id = ?",
+                "UPDATE balances SET debits_pending = ?, debits_posted = ?,"
+                " credits_pending = ?, credits_posted = ?, last_seq = ? WHERE account_id = ?",
                 [
                     (
                         a.debits_pending,
@@ -452,9 +454,9 @@ def _sqlite_insert_sql(rows: int) -> str:
 def _sqlite_update_accounts_sql(rows: int) -> str:
     values = ",".join(["(?,?,?,?,?,?)"] * rows)
     return (
-        "UPDATE accounts SET debits_pending = v.column2, debits_posted = v.column3,"  # noqa: S608
+        "UPDATE balances SET debits_pending = v.column2, debits_posted = v.column3,"  # noqa: S608
         " credits_pending = v.column4, credits_posted = v.column5, last_seq = v.column6"
-        f" FROM (VALUES {values}) AS v WHERE accounts.id = v.column1"
+        f" FROM (VALUES {values}) AS v WHERE balances.account_id = v.column1"
     )
 
 

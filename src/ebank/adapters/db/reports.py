@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, func, select
 
 from ebank.adapters.db.engine import READ_ONLY
-from ebank.adapters.db.tables import accounts, branches, customers, transfers
+from ebank.adapters.db.tables import accounts, balances, branches, customers, transfers
 from ebank.application.queries import BankSummary
 
 
@@ -23,15 +23,18 @@ class SqlBankReports:
                 rows = conn.execute(select(column, func.count()).group_by(column))
                 return {str(k): int(n) for k, n in rows}
 
-            balance = func.sum(a.c.credits_posted - a.c.debits_posted)
+            b = balances
+            balance = func.sum(b.c.credits_posted - b.c.debits_posted)
             customer_accounts = a.c.customer_id.is_not(None)
             deposits = conn.execute(
                 select(a.c.currency, balance)
+                .join_from(a, b, b.c.account_id == a.c.id)
                 .where(customer_accounts & a.c.product_code.in_(("SAV", "CUR")))
                 .group_by(a.c.currency)
             )
             loans = conn.execute(
                 select(a.c.currency, -balance)
+                .join_from(a, b, b.c.account_id == a.c.id)
                 .where(customer_accounts & (a.c.product_code == "LOAN"))
                 .group_by(a.c.currency)
             )

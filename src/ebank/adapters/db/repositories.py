@@ -187,14 +187,14 @@ class SqlAccounts:
         return account_from_row(row) if row else None
 
     def balances(self, account_id: int) -> Balances:
-        row = self.conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one()
+        row = self.conn.execute(_BALANCES.where(t.balances.c.account_id == account_id)).one()
         return balances_from_row(row)
 
     def balances_many(self, account_ids: Sequence[int]) -> dict[int, Balances]:
         found: dict[int, Balances] = {}
         for chunk in _chunks(sorted(set(account_ids))):
-            rows = self.conn.execute(select(t.accounts).where(t.accounts.c.id.in_(chunk)))
-            found.update((r.id, balances_from_row(r)) for r in rows)
+            rows = self.conn.execute(_BALANCES.where(t.balances.c.account_id.in_(chunk)))
+            found.update((r.account_id, balances_from_row(r)) for r in rows)
         return found
 
     def add(self, account: Account) -> None:
@@ -261,6 +261,12 @@ def account_from_row(row: Row[Any]) -> Account:
         gl_kind=GlKind(row.gl_kind) if row.gl_kind else None,
         opened_at_us=row.opened_at_us,
     )
+
+
+# An account's balances (the ledger's row) with the product that says its normal side.
+_BALANCES = select(t.balances, t.accounts.c.product_code).join_from(
+    t.balances, t.accounts, t.accounts.c.id == t.balances.c.account_id
+)
 
 
 def balances_from_row(row: Row[Any]) -> Balances:

@@ -107,6 +107,32 @@ def test_a_counter_changed_by_sql_is_named(healthy: Ledger, counter: str) -> Non
     assert cny.balanced is (counter.endswith("pending"))
 
 
+@pytest.mark.parametrize(
+    ("table", "change"),
+    [
+        ("balances", "status = 'frozen'"),
+        ("balances", "overdraft_limit_minor = 100"),
+        ("balances", "debits_must_not_exceed_credits = NOT debits_must_not_exceed_credits"),
+        ("accounts", "status = 'dormant'"),  # the copy follows: nothing to report
+    ],
+)
+def test_a_ledger_row_out_of_step_with_its_account_is_named(
+    healthy: Ledger, table: str, change: str
+) -> None:
+    """The engine applies the copy of an account's rules in ``balances``; the copies are
+    the database's to keep equal, and verify proves they are."""
+    account = healthy.other
+    key = "id" if table == "accounts" else "account_id"
+    with healthy.bank.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {table} SET {change} WHERE {key} = :i"), {"i": account.id})
+    report = verify_ledger(healthy.bank.ctx)
+    if table == "accounts":
+        assert report.ok and report.unmirrored == [], report
+        return
+    assert report.unmirrored == [account.id]
+    assert not report.ok
+
+
 def test_money_printed_on_both_sides_is_still_caught(healthy: Ledger) -> None:
     """Raising a deposit and the vault's cash by the same amount keeps debits equal to
     credits, but the journal does not know of it."""

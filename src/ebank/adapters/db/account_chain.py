@@ -64,8 +64,11 @@ def walk(
     chain = select(*step_fields(head)).where(head.c.seq == head_seq).cte("chain", recursive=True)
     older = transfers.alias("older")
     seq, prev, found = step_fields(older)
+    # Each step goes strictly back in the journal: a link damaged to point forward (only
+    # raw SQL could write one; ``ledger verify`` reports it) ends the walk instead of
+    # looping.
     step = select(seq, prev, (chain.c.found + found).label("found")).where(
-        older.c.seq == chain.c.prev
+        (older.c.seq == chain.c.prev) & (older.c.seq < chain.c.seq)
     )
     if limit is not None and newest_first:
         step = step.where(chain.c.found < limit)

@@ -15,13 +15,17 @@ counters are passed as PostgreSQL array literals built from ``str(int)`` and ``U
 bound parameters, never SQL text. SQL is only ever formatted from this module's column
 lists and placeholder counts (hence the ``noqa: S608``), never from values.
 
+What a batch reads and writes of an account is its row of ``balances`` (the counters,
+the head of its history chain, and copies of its rules: migration 0009); new entries are
+appended with their links into both accounts' chains (migration 0008).
+
 Locking. On PostgreSQL many connections write at once: a batch first locks the pending
-and original transfers it refers to, then every account it touches, in ascending id
-order, with ``SELECT ... FOR UPDATE``. Every writer takes locks in that one order, so
-writers queue and never deadlock. On SQLite the whole transaction holds the one write
-lock from ``BEGIN IMMEDIATE``. A transfer id inserted meanwhile by another connection
-surfaces as a unique violation, reported as ``ConcurrencyConflict`` so the use case
-retries the batch (and then finds the id taken: an idempotent replay).
+and original transfers it refers to, then every account it touches (its ``balances``
+row), in ascending id order, with ``SELECT ... FOR UPDATE``. Every writer takes locks in
+that one order, so writers queue and never deadlock. On SQLite the whole transaction
+holds the one write lock from ``BEGIN IMMEDIATE``. A transfer id inserted meanwhile by
+another connection surfaces as a unique violation, reported as ``ConcurrencyConflict``
+so the use case retries the batch (and then finds the id taken: an idempotent replay).
 """
 
 from __future__ import annotations

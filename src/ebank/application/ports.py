@@ -155,7 +155,8 @@ class LedgerAuditor(Protocol):
 
     def unmirrored(self) -> list[int]:
         """Accounts whose ledger row (the rules the engine applies: currency, status,
-        flags, overdraft limit) is missing or differs from the account's own."""
+        flags, overdraft limit; and the owner) is missing or differs from the account's
+        own."""
         ...
 
     def account_count(self) -> int: ...

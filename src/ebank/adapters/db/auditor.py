@@ -61,6 +61,7 @@ WHERE b.account_id IS NULL OR b.currency <> a.currency OR b.status <> a.status
    OR b.debits_must_not_exceed_credits <> a.debits_must_not_exceed_credits
    OR b.credits_must_not_exceed_debits <> a.credits_must_not_exceed_debits
    OR b.overdraft_limit_minor <> a.overdraft_limit_minor
+   OR COALESCE(b.customer_id, 0) <> COALESCE(a.customer_id, 0)
 UNION
 SELECT b.account_id FROM balances b LEFT JOIN accounts a ON a.id = b.account_id
 WHERE a.id IS NULL

@@ -127,7 +127,8 @@ Index(
 
 # What the ledger needs of each account, in a narrow table of its own (migration 0009):
 # the four balance counters and the head of the account's history chain, beside copies of
-# the rules the engine applies (currency, status, the two flags, the overdraft limit).
+# the rules the engine applies (currency, status, the two flags, the overdraft limit) and
+# of the owner.
 # A batch reads, locks and rewrites these rows only, so it dirties few pages and its
 # updates stay in place. Triggers keep it in step with ``accounts``: a row is created
 # with each account, and a change to an account's rules is copied here (migration 0009).
@@ -140,6 +141,8 @@ balances = Table(
     Column("debits_must_not_exceed_credits", Boolean, nullable=False),
     Column("credits_must_not_exceed_debits", Boolean, nullable=False),
     Column("overdraft_limit_minor", BigInteger, nullable=False),
+    # Whose account it is: a batch reads with the row whether the customer takes alerts.
+    Column("customer_id", BigInteger, nullable=True),
     Column("debits_pending", BigInteger, nullable=False, server_default="0"),
     Column("debits_posted", BigInteger, nullable=False, server_default="0"),
     Column("credits_pending", BigInteger, nullable=False, server_default="0"),

@@ -2,8 +2,8 @@
 
 The four balance counters and the head of each account's history chain move from
 ``accounts`` to ``balances``, one row per account, beside copies of what the engine
-checks (currency, status, the two flags, the overdraft limit) and the ``CHECK``
-constraints on the counters. A batch then reads, locks and rewrites only these narrow
+checks (currency, status, the two flags, the overdraft limit) and of the owner, and the
+``CHECK`` constraints on the counters. A batch then reads, locks and rewrites only these narrow
 rows: fewer pages dirtied per batch (SQLite writes each dirtied page to its log) and, on
 PostgreSQL, cheaper row versions that stay on their page.
 
@@ -31,13 +31,15 @@ branch_labels = None
 depends_on = None
 
 _COUNTERS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
-# What the engine checks, copied from ``accounts``.
+# What the engine checks, copied from ``accounts``, and whose account it is (the batch
+# reads, with the row, whether the customer takes SMS alerts).
 _RULES = (
     "currency",
     "status",
     "debits_must_not_exceed_credits",
     "credits_must_not_exceed_debits",
     "overdraft_limit_minor",
+    "customer_id",
 )
 _MOVED = (*_COUNTERS, "last_seq")
 # The columns ``accounts`` keeps, in order.
@@ -93,6 +95,7 @@ def upgrade() -> None:
         sa.Column("debits_must_not_exceed_credits", sa.Boolean(), nullable=False),
         sa.Column("credits_must_not_exceed_debits", sa.Boolean(), nullable=False),
         sa.Column("overdraft_limit_minor", sa.BigInteger(), nullable=False),
+        sa.Column("customer_id", sa.BigInteger(), nullable=True),
         *(sa.Column(c, sa.BigInteger(), server_default="0", nullable=False) for c in _COUNTERS),
         sa.Column("last_seq", sa.BigInteger(), nullable=True),
         *(

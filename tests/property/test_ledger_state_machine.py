@@ -659,10 +659,10 @@ class LedgerMachine(RuleBasedStateMachine):
         with self.bank.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT id, currency, debits_pending, debits_posted, credits_pending,"
-                    " credits_posted, debits_must_not_exceed_credits,"
-                    " credits_must_not_exceed_debits,"
-                    " overdraft_limit_minor FROM accounts"
+                    "SELECT a.id, a.currency, b.debits_pending, b.debits_posted,"
+                    " b.credits_pending, b.credits_posted, a.debits_must_not_exceed_credits,"
+                    " a.credits_must_not_exceed_debits, a.overdraft_limit_minor"
+                    " FROM accounts a JOIN balances b ON b.account_id = a.id"
                 )
             ).all()
         sums: dict[str, list[int]] = {}

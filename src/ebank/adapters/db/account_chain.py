@@ -2,10 +2,10 @@
 
 Every journal entry names the previous entry of its debit account (``prev_debit_seq``)
 and of its credit account (``prev_credit_seq``), and every account its newest entry
-(``balances.last_seq``): migrations 0008 and 0009. An account's entries, newest first, are found by
-starting at the account's head and following, at each entry, the pointer of the side the
-account is on. One recursive query does it on SQLite and PostgreSQL alike; each step is a
-primary-key lookup.
+(``balances.last_seq``): migrations 0008 and 0009. An account's entries, newest first,
+are found by starting at the account's head and following, at each entry, the pointer of
+the side the account is on. One recursive query does it on SQLite and PostgreSQL alike;
+each step is a primary-key lookup.
 
 The walk stops as soon as it has found ``limit`` entries that count (those older than
 the page's cursor and matching the filter), so the latest page of a busy account costs

@@ -2,9 +2,11 @@
 
 The database guards the ledger's invariants as well as the engine does: transfer ids are
 unique, every transfer balances by construction (one amount, a debit and a credit account
-of the transfer's currency, enforced by composite foreign keys), an account flagged
-``debits_must_not_exceed_credits`` cannot go below its overdraft limit, and triggers make
-the journal append-only (see the initial migration).
+of the transfer's currency, enforced by composite foreign keys, on PostgreSQL by one
+statement-level trigger: migration 0008), an account flagged
+``debits_must_not_exceed_credits`` cannot go below its overdraft limit (checked on its
+``balances`` row), and triggers make the journal append-only (see the initial migration)
+and keep each account's ``balances`` row in step with it (migration 0009).
 """
 
 from __future__ import annotations
@@ -259,8 +261,8 @@ PG_STATEMENT_CHECKED_FKS = frozenset(
 
 
 def schema_filter(dialect: str) -> Callable[..., bool]:
-    """Alembic's ``include_object`` for ``dialect``: on PostgreSQL the journal's account
-    foreign keys declared here are a trigger instead, so a schema comparison skips them."""
+    """Alembic's ``include_object`` for ``dialect``: on PostgreSQL the journal's foreign
+    keys declared here are a trigger instead, so a schema comparison skips them."""
 
     def include(_obj: object, name: str | None, type_: str, *_: object) -> bool:
         return not (

@@ -27,7 +27,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ebank.adapters.clock import FixedClock
@@ -460,6 +460,18 @@ RAW_ENTRY = (
 )
 
 
+def move_balances_as_posted(conn: Connection, books: Books, seq: int) -> None:
+    """What posting 5 from alice to bob as entry ``seq`` does to their balances rows."""
+    for moved, counter in ((books.alice, "debits_posted"), (books.bob, "credits_posted")):
+        conn.execute(
+            text(
+                f"UPDATE balances SET {counter} = {counter} + 5, last_seq = :s"
+                " WHERE account_id = :i"
+            ),
+            {"s": seq, "i": moved.id},
+        )
+
+
 def test_a_link_pointing_at_its_own_entry_ends_the_walk(books: Books) -> None:
     """A link can only be damaged by SQL; one that points at its own entry (or later)
     must end a walk, not loop: the walk only ever steps back in the journal. The read
@@ -484,14 +496,7 @@ def test_a_link_pointing_at_its_own_entry_ends_the_walk(books: Books) -> None:
                 "prev_cr": bob_head,
             },
         )
-        for moved, counter in ((books.alice, "debits_posted"), (books.bob, "credits_posted")):
-            conn.execute(
-                text(
-                    f"UPDATE balances SET {counter} = {counter} + 5, last_seq = :s"
-                    " WHERE account_id = :i"
-                ),
-                {"s": seq, "i": moved.id},
-            )
+        move_balances_as_posted(conn, books, seq)
     with engine.connect() as conn:
         conn.begin()
         if engine.dialect.name == "postgresql":
@@ -550,14 +555,7 @@ def test_an_entry_slipped_in_with_a_wrong_link_is_named(books: Books, side: str,
                 "prev_cr": prev["credit"],
             },
         ).scalar_one()
-        for moved, counter in ((books.alice, "debits_posted"), (books.bob, "credits_posted")):
-            conn.execute(
-                text(
-                    f"UPDATE balances SET {counter} = {counter} + 5, last_seq = :s"
-                    " WHERE account_id = :i"
-                ),
-                {"s": seq, "i": moved.id},
-            )
+        move_balances_as_posted(conn, books, seq)
     report = verify_ledger(books.bank.ctx)
     assert report.mismatch_count == 0 and report.orphans == [], report
     assert all(t.balanced for t in report.totals)

@@ -124,6 +124,8 @@ class SqlJournal:
         self._ctids: dict[int, str] = {}  # PostgreSQL: where each locked account row is
         # Each loaded account's newest entry (its chain's head), as the batch moves it.
         self._heads: dict[int, int | None] = {}
+        # PostgreSQL: journal positions taken with the locks, not yet used.
+        self._spare_seqs: list[int] = []
         # Loaded accounts whose customer had no SMS alert subscription when loaded.
         self.quiet_accounts: set[int] = set()
 
@@ -137,6 +139,9 @@ class SqlJournal:
     # -- reading ----------------------------------------------------------------
     def load(self, batch: Sequence[Transfer]) -> BatchContext:
         ids, account_ids, refs = ids_referenced(batch)
+        if self.pg and not refs and account_ids:
+            return self._pg_load_at_once(ids, account_ids, len(batch))
+        self._spare_seqs = []  # taken under an earlier batch's locks: not for this one
         existing = {e.id: e for e in self._entries(ids)}
         referenced = {e.id: e for e in self._entries(refs, lock=True)} if refs else {}
         for entry in referenced.values():
@@ -150,6 +155,26 @@ class SqlJournal:
             already_reversed=already,
         )
 
+    def _pg_load_at_once(self, ids: set[UUID], account_ids: set[int], n: int) -> BatchContext:
+        """PostgreSQL, a batch that names no other transfer: its replays, its accounts
+        (locked) and journal positions for as many entries as it has transfers, in one
+        round trip. The positions are taken after the locks, as ``_next_seqs`` says."""
+        raw = self._raw
+        with driver_errors(_PG_LOCK_ACCOUNTS), raw.pipeline():
+            replays = raw.execute(_PG_ENTRIES_BY_KEY, (pg_uuids(ids),))
+            locked = raw.execute(_PG_LOCK_ACCOUNTS, (pg_ints(sorted(account_ids)),))
+            positions = raw.execute(_PG_NEXT_SEQS, (n,))
+        existing = {e.id: e for e in map(self._entry, replays.fetchall())}
+        rows = locked.fetchall()
+        self._ctids.update((r[0], r[12]) for r in rows)
+        self._spare_seqs = sorted(r[0] for r in positions.fetchall())
+        return BatchContext(
+            accounts=self._account_rows(rows),
+            existing=existing,
+            referenced={},
+            already_reversed=set(),
+        )
+
     def _accounts(self, ids: Iterable[int]) -> dict[int, LedgerAccount]:
         ordered = sorted(ids)
         if not ordered:
@@ -159,6 +184,11 @@ class SqlJournal:
             self._ctids.update((r[0], r[12]) for r in rows)
         else:
             rows = self._sqlite_in(_SQLITE_ACCOUNTS, ordered)
+        return self._account_rows(rows)
+
+    def _account_rows(self, rows: Sequence[Any]) -> dict[int, LedgerAccount]:
+        """The engine's accounts from rows of ``_ACCOUNT_COLS``; notes each one's chain
+        head and whether its customer takes alerts."""
         heads, quiet = self._heads, self.quiet_accounts
         status = _STATUS
         found: dict[int, LedgerAccount] = {}
@@ -304,6 +334,11 @@ class SqlJournal:
         the locks of every account the entries touch (PostgreSQL) or the one write lock
         (SQLite), so along each account's chain positions only ever grow."""
         if self.pg:
+            # Positions taken with this batch's locks serve once; any others are fetched
+            # now, under the same locks.
+            spare, self._spare_seqs = self._spare_seqs, []
+            if len(spare) >= n:
+                return spare[:n]
             return sorted(r[0] for r in self._pg(_PG_NEXT_SEQS, (n,)))
         with driver_errors("SELECT max(seq) FROM transfers"):
             last = self._raw.execute("SELECT max(seq) FROM transfers").fetchone()[0] or 0

@@ -26,7 +26,7 @@ from ebank.application import banking, ledger
 from ebank.application.banking import ACCOUNT_SERIAL, CUSTOMER_SERIAL, new_customer_account
 from ebank.application.verify import verify_ledger
 from ebank.bootstrap import Bank
-from ebank.domain.accounts import GlKind
+from ebank.domain.accounts import AccountStatus, GlKind
 from ebank.domain.branches import BranchKind
 from ebank.domain.customers import Customer, CustomerKind, IdType, Tier, customer_number
 from ebank.domain.errors import BranchExists, CustomerExists, DomainError
@@ -37,8 +37,11 @@ from factories import (
     build_bank,
     counter_sums,
     fresh_sqlite,
+    funded_savings,
     head_office,
     journal_ids,
+    posting,
+    savings,
     scratch_postgres,
 )
 
@@ -516,5 +519,36 @@ def test_the_same_thing_created_twice_at_once_is_refused_by_name(
             for w in workers:
                 w.join(timeout=60)
             assert sorted(outcomes) == sorted(["ok"] + [exists.__name__] * 5)
+        finally:
+            bank.close()
+
+
+@pytest.mark.postgresql
+def test_a_freeze_and_a_posting_on_the_same_account_take_turns(postgres_url: str) -> None:
+    """The engine reads an account's rules from its balances row, which it locks; a
+    freeze of the account changes that row in the same statement (migration 0009). So a
+    posting that arrives while a freeze is uncommitted waits for it, and then sees the
+    account frozen: it is refused, not posted against a frozen account."""
+    with scratch_postgres(postgres_url, "freeze") as url:
+        bank = build_bank(url)
+        try:
+            ctx = bank.ctx
+            head_office(ctx)
+            payer, payee = funded_savings(ctx, 10_000), savings(ctx)
+            outcome: list[Result] = []
+
+            def pay() -> None:
+                outcome.extend(ledger.post_batch(ctx, [posting(payer, payee, 100)]).results)
+
+            with ctx.uow() as uow:
+                uow.accounts.set_status(payer.id, AccountStatus.FROZEN, ctx.clock.now_us())
+                posting_thread = threading.Thread(target=pay)
+                posting_thread.start()
+                posting_thread.join(timeout=1.0)
+                assert posting_thread.is_alive(), "the posting did not wait for the freeze"
+                uow.commit()
+            posting_thread.join(timeout=30)
+            assert outcome == [Result.DEBIT_ACCOUNT_FROZEN]
+            assert verify_ledger(ctx).ok
         finally:
             bank.close()

@@ -166,7 +166,6 @@ class SqlJournal:
             positions = raw.execute(_PG_NEXT_SEQS, (n,))
         existing = {e.id: e for e in map(self._entry, replays.fetchall())}
         rows = locked.fetchall()
-        self._ctids.update((r[0], r[12]) for r in rows)
         self._spare_seqs = sorted(r[0] for r in positions.fetchall())
         return BatchContext(
             accounts=self._account_rows(rows),
@@ -181,14 +180,16 @@ class SqlJournal:
             return {}
         if self.pg:
             rows = self._pg(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
-            self._ctids.update((r[0], r[12]) for r in rows)
         else:
             rows = self._sqlite_in(_SQLITE_ACCOUNTS, ordered)
         return self._account_rows(rows)
 
     def _account_rows(self, rows: Sequence[Any]) -> dict[int, LedgerAccount]:
         """The engine's accounts from rows of ``_ACCOUNT_COLS``; notes each one's chain
-        head and whether its customer takes alerts."""
+        head, whether its customer takes alerts and, on PostgreSQL, where its locked row
+        is."""
+        if self.pg:
+            self._ctids.update((r[0], r[12]) for r in rows)
         heads, quiet = self._heads, self.quiet_accounts
         status = _STATUS
         found: dict[int, LedgerAccount] = {}
@@ -370,10 +371,10 @@ class SqlJournal:
 
     def _update_accounts(self, changed: Sequence[LedgerAccount]) -> None:
         """Write back the four counters and the chain's head of every changed account."""
-        heads = self._heads
         if self.pg:
             self._pg_update_accounts(changed)
             return
+        heads = self._heads
         if not _SQLITE_UPDATE_FROM:
             self._sqlite_many(
                 "UPDATE balances SET debits_pending = ?, debits_posted = ?,"

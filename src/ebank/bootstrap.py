@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from ebank.adapters.clock import SystemClock, TimeOrderedIds
 from ebank.adapters.crypto.soft_hsm import SoftwareHsm
 from ebank.adapters.db.auditor import SqlLedgerAuditor
+from ebank.adapters.db.balance_cache import BalanceCache
 from ebank.adapters.db.engine import make_engine
 from ebank.adapters.db.reports import SqlBankReports
 from ebank.adapters.db.sms import ChannelCounter
@@ -31,6 +32,8 @@ class Bank:
     settings: Settings
     engine: Engine
     ctx: Context
+    # What this process last knew of the ledger's balances (PostgreSQL only; ADR 3).
+    balances: BalanceCache | None = None
 
     @property
     def card_policy(self) -> CardPolicy:
@@ -69,8 +72,9 @@ def build(
     settings.check_for_production()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     security = _security(settings)
+    balances = BalanceCache.for_engine(engine)
     ctx = Context(
-        uow=lambda: SqlUnitOfWork(engine),
+        uow=lambda: SqlUnitOfWork(engine, balances=balances),
         clock=clock or SystemClock(),
         ids=ids or TimeOrderedIds(),
         auditor=lambda: SqlLedgerAuditor(engine),
@@ -80,7 +84,7 @@ def build(
         security=security,
         hsm=SoftwareHsm(settings.zone_key_specs(), settings.pin_verification_key_hex()),
     )
-    return Bank(settings=settings, engine=engine, ctx=ctx)
+    return Bank(settings=settings, engine=engine, ctx=ctx, balances=balances)
 
 
 def _security(settings: Settings) -> SecurityServices:

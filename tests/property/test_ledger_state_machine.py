@@ -1,7 +1,8 @@
 """Random sequences of ledger operations keep every invariant, on SQLite and PostgreSQL.
 
-A hypothesis state machine drives a real bank (SQL store, use cases, engine) and a small
-model of its own, written from the ledger's rules independently of the engine: balances per
+A hypothesis state machine drives a real bank (SQL store, use cases, engine; two of them
+on the same database, as two processes would be, taking turns) and a small model of its
+own, written from the ledger's rules independently of the engine: balances per
 account, the transfers accepted under each id, the holds and their states. Every step
 checks the named results against the model, and then:
 
@@ -330,7 +331,11 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self, fresh_database: Callable[[], str]) -> None:
         super().__init__()
         self.clock = FixedClock(EPOCH_US)
-        self.bank = build_bank(fresh_database(), self.clock, pool_size=2)
+        url = fresh_database()
+        self.bank = build_bank(url, self.clock, pool_size=2)
+        # A second process on the same database (on PostgreSQL: a balance cache of its
+        # own, so each one's guesses go out of date with the other's work).
+        self.other = build_bank(url, self.clock, pool_size=2)
         self.ctx = self.bank.ctx
         self.accounts = self._open_accounts()
         self.ids = {name: a.id for name, a in self.accounts.items()}
@@ -401,6 +406,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.bank.close()
+        self.other.close()
 
     # -- helpers ---------------------------------------------------------------------------------
     def _currency(self, name: str, flip: bool = False) -> str:
@@ -654,6 +660,12 @@ class LedgerMachine(RuleBasedStateMachine):
         account.status = status
 
     # -- invariants ------------------------------------------------------------------------------
+    @rule()
+    def switch_process(self) -> None:
+        """What follows runs in the other process, until the next switch."""
+        self.bank, self.other = self.other, self.bank
+        self.ctx = self.bank.ctx
+
     @invariant()
     def books_balance_and_match_the_model(self) -> None:
         with self.bank.engine.connect() as conn:

@@ -240,7 +240,8 @@ class FakeJournal:
             if i in self.state.accounts
         }
 
-    def load(self, batch: Sequence[Transfer]) -> BatchContext:
+    def load(self, batch: Sequence[Transfer], *, optimistic: bool = False) -> BatchContext:
+        """Always the current state (the fake has nothing to guess from)."""
         ids, account_ids, refs = ids_referenced(batch)
         by_id = self._by_id()
         existing = {i: copy.copy(by_id[i]) for i in ids if i in by_id}

@@ -35,7 +35,9 @@ def post_batch(ctx: Context, batch: Sequence[Transfer]) -> BatchOutcome:
     for attempt in range(MAX_ATTEMPTS):
         try:
             with ctx.uow() as uow:
-                outcome = post_within(uow, batch, ctx.clock.now_us())
+                # The first attempt may be computed from the balances as last known; the
+                # store checks them when it writes, and a wrong guess is retried here.
+                outcome = post_within(uow, batch, ctx.clock.now_us(), optimistic=attempt == 0)
                 uow.commit()
                 return outcome
         except ConcurrencyConflict:
@@ -44,10 +46,13 @@ def post_batch(ctx: Context, batch: Sequence[Transfer]) -> BatchOutcome:
     raise AssertionError("unreachable")
 
 
-def post_within(uow: UnitOfWork, batch: Sequence[Transfer], now_us: int) -> BatchOutcome:
+def post_within(
+    uow: UnitOfWork, batch: Sequence[Transfer], now_us: int, *, optimistic: bool = False
+) -> BatchOutcome:
     """Apply ``batch`` inside a unit of work the caller commits: for work that must be
-    all or nothing together with other changes (a data migration, the demo bank)."""
-    context = uow.journal.load(batch)
+    all or nothing together with other changes (a data migration, the demo bank).
+    ``optimistic`` only where a ``ConcurrencyConflict`` is retried (``post_batch``)."""
+    context = uow.journal.load(batch, optimistic=optimistic)
     outcome = apply_batch(batch, context, now_us)
     uow.journal.save(outcome)
     _queue_alerts(uow, outcome, now_us)

@@ -100,8 +100,12 @@ class AccountRepository(Protocol):
 
 
 class JournalStore(Protocol):
-    def load(self, batch: Sequence[Transfer]) -> BatchContext:
-        """Read (and on a multi-writer database, lock) what ``batch`` touches."""
+    def load(self, batch: Sequence[Transfer], *, optimistic: bool = False) -> BatchContext:
+        """Read (and on a multi-writer database, lock) what ``batch`` touches.
+        ``optimistic``: the store may instead answer from what it last knew, without
+        locking; ``save`` then raises ``ConcurrencyConflict`` if that was out of date (or
+        if an id of the batch turns out to be taken), and the caller retries the batch
+        without it."""
         ...
 
     def save(self, outcome: BatchOutcome) -> None: ...

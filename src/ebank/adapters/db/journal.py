@@ -26,6 +26,16 @@ that one order, so writers queue and never deadlock. On SQLite the whole transac
 holds the one write lock from ``BEGIN IMMEDIATE``. A transfer id inserted meanwhile by
 another connection surfaces as a unique violation, reported as ``ConcurrencyConflict``
 so the use case retries the batch (and then finds the id taken: an idempotent replay).
+
+Guessing (PostgreSQL, ADR 3). The first attempt of a batch that names no other transfer
+may instead be computed from what this process last knew of its accounts
+(``BalanceCache``; rows it does not know are read without a lock), without looking its
+ids up first. Its update then writes back every account it read, each only if the row is
+still the version the batch was computed from (same ``xmin``, same chain head), taking
+the row locks in ascending id order as it goes. If any row had changed the update comes
+back short and the batch is retried the usual way; an id already in the journal makes
+the append fail with a unique violation, and the retry then finds it. Whatever a guessed
+batch commits is therefore what the locking path would have committed.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from uuid import UUID
 from sqlalchemy import Connection, select
 
 from ebank.adapters.db.account_chain import walk
+from ebank.adapters.db.balance_cache import BalanceCache, InFlight, KnownRow
 from ebank.adapters.db.driver import (
     chunks,
     driver_errors,
@@ -53,19 +64,24 @@ from ebank.adapters.db.tables import JOURNAL_COLUMNS, transfers
 from ebank.application.ports import ConcurrencyConflict
 from ebank.domain.accounts import AccountStatus
 from ebank.domain.ledger import BatchContext, BatchOutcome, LedgerAccount, ids_referenced
-from ebank.domain.transfers import JournalEntry, PendingStatus, Transfer, TransferKind
+from ebank.domain.transfers import JournalEntry, PendingStatus, Result, Transfer, TransferKind
 
 _COLS = ", ".join(JOURNAL_COLUMNS)
-# An account as the engine sees it: its row of ``balances`` (migration 0009).
+# Whether an account's customer takes SMS alerts: read with its row, so that the alerts
+# of a batch look up subscribers only where there are some (``SqlSms``).
+_TAKES_ALERTS = (
+    "EXISTS (SELECT 1 FROM sms_subscriptions s WHERE s.customer_id = {}.customer_id"
+    " AND s.status = 'active' AND s.alert_threshold_minor IS NOT NULL)"
+)
+# An account as the engine sees it: its row of ``balances`` (migration 0009), the row's
+# version (PostgreSQL's ``xmin``; NULL on SQLite) and whether its customer takes alerts.
+# The first twelve columns are a ``KnownRow`` of the balance cache.
 _ACCOUNT_COLS = (
     "account_id, currency, status, debits_must_not_exceed_credits,"
     " credits_must_not_exceed_debits, overdraft_limit_minor, debits_pending, debits_posted,"
-    " credits_pending, credits_posted, last_seq,"
-    # Whether the account's customer takes SMS alerts: read with the row, so that the
-    # alerts of a batch look up subscribers only where there are some (``SqlSms``).
-    " EXISTS (SELECT 1 FROM sms_subscriptions s WHERE s.customer_id = balances.customer_id"
-    " AND s.status = 'active' AND s.alert_threshold_minor IS NOT NULL)"
+    " credits_pending, credits_posted, last_seq, {}, " + _TAKES_ALERTS.format("balances")
 )
+_PG_ACCOUNT_COLS = _ACCOUNT_COLS.format("xmin::text::bigint")
 # A new entry is written with its place in the journal and in its accounts' chains.
 _INSERT_COLUMNS = (*JOURNAL_COLUMNS, "seq", "prev_debit_seq", "prev_credit_seq")
 _INSERT_COLS = ", ".join(_INSERT_COLUMNS)
@@ -74,11 +90,16 @@ _NINSERT = len(_INSERT_COLUMNS)
 # parameters may lower it.
 SQLITE_MAX_CHUNK = 512
 SQLITE_MAX_KEYS = 1024
+# How long a guessed batch waits for a transaction it was computed after to end.
+SETTLE_TIMEOUT_S = 30.0
 # UPDATE ... FROM arrived in SQLite 3.33; older libraries update row by row.
 _SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 _STATUS = {s.value: s for s in AccountStatus}
+# A new entry's journal position and the positions of its two accounts' previous entries.
+Link = tuple[int, int | None, int | None]
 _KIND = {k.value: k for k in TransferKind}
 _PENDING = {s.value: s for s in PendingStatus}
+_OK = Result.OK
 # Binary COPY of a new entry, in _INSERT_COLUMNS order.
 _PG_COPY_TYPES = (
     "uuid text int8 int8 int8 text int4 text text uuid uuid int4 int8 int8 text int8 int8 int8"
@@ -93,41 +114,60 @@ _PG_ENTRIES_BY_KEY = (
     "SELECT e.* FROM unnest(%s::uuid[]) AS k(id) CROSS JOIN LATERAL"  # noqa: S608
     f" (SELECT {_COLS}, seq FROM transfers WHERE transfers.id = k.id OFFSET 0) AS e"
 )
-_PG_LOCK_ACCOUNTS = (
-    f"SELECT {_ACCOUNT_COLS}, ctid FROM balances WHERE account_id = ANY(%s::bigint[])"  # noqa: S608
-    " ORDER BY account_id FOR UPDATE"
-)
+_PG_READ_ACCOUNTS = f"SELECT {_PG_ACCOUNT_COLS} FROM balances WHERE account_id = ANY(%s::bigint[])"  # noqa: S608
+_PG_LOCK_ACCOUNTS = _PG_READ_ACCOUNTS + " ORDER BY account_id FOR UPDATE"
 _PG_UPDATE_ACCOUNTS = (
     "UPDATE balances AS a SET debits_pending = v.dp, debits_posted = v.dd,"
     " credits_pending = v.cp, credits_posted = v.cc, last_seq = v.ls"
     " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
     " %s::bigint[]) AS v(id, dp, dd, cp, cc, ls) WHERE a.account_id = v.id"
 )
-_PG_UPDATE_ACCOUNTS_BY_CTID = (
-    "UPDATE balances AS a SET debits_pending = v.dp, debits_posted = v.dd,"
+# The guessed path's write: a row is written only if it is still the version the batch
+# was computed from. The rows come in ascending id order and are locked in that order: the
+# planner is kept to a nested loop driven by the list (``_PG_IN_LIST_ORDER``).
+_PG_UPDATE_IF_UNCHANGED = (
+    "UPDATE balances AS a SET debits_pending = v.dp, debits_posted = v.dd,"  # noqa: S608
     " credits_pending = v.cp, credits_posted = v.cc, last_seq = v.ls"
-    " FROM unnest(%s::tid[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
-    " %s::bigint[], %s::bigint[]) AS v(t, id, dp, dd, cp, cc, ls)"
-    " WHERE a.ctid = v.t AND a.account_id = v.id"
+    " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
+    " %s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, x, was, dp, dd, cp, cc, ls)"
+    " WHERE a.account_id = v.id AND a.xmin::text::bigint = v.x"
+    " AND a.last_seq IS NOT DISTINCT FROM v.was"
+    f" RETURNING a.account_id, {_TAKES_ALERTS.format('a')}"
 )
+_PG_IN_LIST_ORDER = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off")
+_PG_XID = "SELECT pg_current_xact_id()::text::bigint"
+_PG_ANY_STORED = "SELECT 1 FROM transfers WHERE id = ANY(%s::uuid[]) LIMIT 1"
 _PG_INSERT = f"INSERT INTO transfers ({_INSERT_COLS}) VALUES ({', '.join(['%s'] * _NINSERT)})"  # noqa: S608
 _PG_COPY = f"COPY transfers ({_INSERT_COLS}) FROM STDIN (FORMAT BINARY)"
-_SQLITE_ACCOUNTS = f"SELECT {_ACCOUNT_COLS} FROM balances WHERE account_id IN ({{}})"  # noqa: S608
+_SQLITE_ACCOUNTS = f"SELECT {_ACCOUNT_COLS.format('NULL')} FROM balances WHERE account_id IN ({{}})"  # noqa: S608
 _SQLITE_ENTRIES = f"SELECT {_COLS}, seq FROM transfers WHERE id IN ({{}})"  # noqa: S608
 
 
 class SqlJournal:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, cache: BalanceCache | None = None) -> None:
         self.conn = conn
         self.pg = conn.dialect.name == "postgresql"
+        self.cache = cache if self.pg else None
         self._raw_conn: Any = None
-        self._ctids: dict[int, str] = {}  # PostgreSQL: where each locked account row is
         # Each loaded account's newest entry (its chain's head), as the batch moves it.
         self._heads: dict[int, int | None] = {}
         # PostgreSQL: journal positions taken with the locks, not yet used.
         self._spare_seqs: list[int] = []
         # Loaded accounts whose customer had no SMS alert subscription when loaded.
         self.quiet_accounts: set[int] = set()
+        # With a cache (PostgreSQL): the batch's accounts as read (or guessed) and as the
+        # engine sees them, keyed by id in ascending order; whether they were guessed;
+        # what releases their stripes of the cache; the ids this transaction published,
+        # and those it locked outside a batch (expiry), which the cache forgets.
+        self._loaded: dict[int, tuple[KnownRow, LedgerAccount]] = {}
+        self._guessing = False
+        self._batch_ids: list[UUID] = []  # the guessed batch's, in order
+        self._release: Callable[[], None] | None = None
+        self._xid8 = 0
+        self._published: list[int] = []
+        self._touched: set[int] = set()
+        # This transaction, as rows it publishes show it to the batches computed on them.
+        self._in_flight = InFlight()
 
     @property
     def _raw(self) -> Any:
@@ -137,8 +177,16 @@ class SqlJournal:
         return self._raw_conn
 
     # -- reading ----------------------------------------------------------------
-    def load(self, batch: Sequence[Transfer]) -> BatchContext:
+    def load(self, batch: Sequence[Transfer], *, optimistic: bool = False) -> BatchContext:
+        """What ``batch`` reads. ``optimistic`` (PostgreSQL, with a cache): the batch may
+        be computed from the accounts as last known, checked when it is saved; a wrong
+        guess makes ``save`` raise ``ConcurrencyConflict``, and the caller retries without
+        it."""
         ids, account_ids, refs = ids_referenced(batch)
+        cache = self.cache
+        if cache is not None and optimistic and not refs and account_ids and cache.should_guess():
+            self._batch_ids = [t.id for t in batch]
+            return self._load_guess(account_ids)
         if self.pg and not refs and account_ids:
             return self._pg_load_at_once(ids, account_ids, len(batch))
         self._spare_seqs = []  # taken under an earlier batch's locks: not for this one
@@ -149,7 +197,7 @@ class SqlJournal:
             account_ids.add(entry.credit_account_id)
         already = self._already_reversed(refs) if refs else set()
         return BatchContext(
-            accounts=self._accounts(account_ids),
+            accounts=self._accounts(account_ids, for_batch=True),
             existing=existing,
             referenced=referenced,
             already_reversed=already,
@@ -160,49 +208,96 @@ class SqlJournal:
         (locked) and journal positions for as many entries as it has transfers, in one
         round trip. The positions are taken after the locks, as ``_next_seqs`` says."""
         raw = self._raw
+        ordered = sorted(account_ids)
+        self._hold(ordered)
         with driver_errors(_PG_LOCK_ACCOUNTS), raw.pipeline():
             replays = raw.execute(_PG_ENTRIES_BY_KEY, (pg_uuids(ids),))
-            locked = raw.execute(_PG_LOCK_ACCOUNTS, (pg_ints(sorted(account_ids)),))
+            locked = raw.execute(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
             positions = raw.execute(_PG_NEXT_SEQS, (n,))
         existing = {e.id: e for e in map(self._entry, replays.fetchall())}
         rows = locked.fetchall()
         self._spare_seqs = sorted(r[0] for r in positions.fetchall())
         return BatchContext(
-            accounts=self._account_rows(rows),
+            accounts=self._account_rows(rows, for_batch=True),
             existing=existing,
             referenced={},
             already_reversed=set(),
         )
 
-    def _accounts(self, ids: Iterable[int]) -> dict[int, LedgerAccount]:
+    def _load_guess(self, account_ids: set[int]) -> BatchContext:
+        """The guessed path's accounts: as this process last knew them, the others read
+        (without a lock). Holds the accounts' stripes of the cache until ``save`` has
+        written them, or the transaction ends."""
+        assert self.cache is not None
+        ordered = sorted(account_ids)
+        self._hold(ordered)
+        known = self.cache.known(ordered)
+        missing = [i for i, row in zip(ordered, known, strict=True) if row is None]
+        if missing:
+            read = {r[0]: (*r[:12], None) for r in self._pg(_PG_READ_ACCOUNTS, (pg_ints(missing),))}
+            known = [
+                row if row is not None else read.get(i)
+                for i, row in zip(ordered, known, strict=True)
+            ]
+        loaded, heads, status = self._loaded, self._heads, _STATUS
+        for row in known:
+            if row is None:  # no such account: the engine refuses what names it
+                continue
+            i = row[0]
+            account = LedgerAccount(
+                i, row[1], status[row[2]], row[3], row[4], row[5], row[6], row[7], row[8], row[9]
+            )
+            loaded[i] = (row, account)
+            heads[i] = row[10]
+        self._guessing = True
+        return BatchContext(accounts={i: a for i, (_, a) in loaded.items()})
+
+    def _hold(self, ordered: Sequence[int]) -> None:
+        """Take the stripes of a batch's accounts (with a cache): no other thread of this
+        process computes on them until this batch has written and published them."""
+        if self.cache is not None:
+            self._let_go()  # a unit of work may post more than one batch
+            self._release = self.cache.hold(ordered)
+
+    def _accounts(self, ids: Iterable[int], for_batch: bool = False) -> dict[int, LedgerAccount]:
+        """``ids`` read and locked. ``for_batch``: a batch's, which holds their stripes
+        and publishes them once written; otherwise (expiry) the cache forgets them."""
         ordered = sorted(ids)
         if not ordered:
             return {}
-        if self.pg:
-            rows = self._pg(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
-        else:
-            rows = self._sqlite_in(_SQLITE_ACCOUNTS, ordered)
-        return self._account_rows(rows)
+        if not self.pg:
+            return self._account_rows(self._sqlite_in(_SQLITE_ACCOUNTS, ordered))
+        if for_batch:
+            self._hold(ordered)
+        elif self.cache is not None:
+            self.cache.forget(ordered)  # now, and again when the transaction ends
+            self._touched.update(ordered)
+        rows = self._pg(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
+        return self._account_rows(rows, for_batch=for_batch)
 
-    def _account_rows(self, rows: Sequence[Any]) -> dict[int, LedgerAccount]:
+    def _account_rows(
+        self, rows: Sequence[Any], for_batch: bool = False
+    ) -> dict[int, LedgerAccount]:
         """The engine's accounts from rows of ``_ACCOUNT_COLS``; notes each one's chain
-        head, whether its customer takes alerts and, on PostgreSQL, where its locked row
-        is."""
-        if self.pg:
-            self._ctids.update((r[0], r[12]) for r in rows)
+        head, whether its customer takes alerts and (a batch's, with a cache) the row as
+        read."""
         heads, quiet = self._heads, self.quiet_accounts
+        keep = for_batch and self.cache is not None
+        loaded = self._loaded
         status = _STATUS
         found: dict[int, LedgerAccount] = {}
         for r in rows:
             i = r[0]
-            found[i] = LedgerAccount(
+            account = found[i] = LedgerAccount(
                 i, r[1], status[r[2]], bool(r[3]), bool(r[4]), r[5], r[6], r[7], r[8], r[9]
             )
             heads[i] = r[10]
-            if r[11]:
+            if r[12]:
                 quiet.discard(i)
             else:
                 quiet.add(i)
+            if keep:
+                loaded[i] = ((*r[:12], None), account)
         return found
 
     def _entries(self, keys: set[UUID], lock: bool = False) -> list[JournalEntry]:
@@ -269,17 +364,141 @@ class SqlJournal:
 
     # -- writing ----------------------------------------------------------------
     def save(self, outcome: BatchOutcome) -> None:
+        """Write what the engine decided: the accounts first (then, with a cache, they
+        are published and their stripes let go), then the new entries and the pending
+        transfers resolved."""
         try:
-            if outcome.new_entries:
-                self._insert(outcome.new_entries)
-            if outcome.resolved_pending:
-                self._set_pending_status(outcome.resolved_pending)
+            if self._guessing:
+                self._save_guess(outcome)
+                return
+            entries = outcome.new_entries
+            links = self._link(entries, self._next_seqs(len(entries))) if entries else []
             if outcome.changed_accounts:
                 self._update_accounts(outcome.changed_accounts)
+            self._publish({a.id for a in outcome.changed_accounts})
+            if entries:
+                self._append(entries, links)
+            if outcome.resolved_pending:
+                self._set_pending_status(outcome.resolved_pending)
         except Exception as exc:
             if lost_a_race(exc):
                 raise ConcurrencyConflict(str(exc)) from exc
             raise
+
+    def _save_guess(self, outcome: BatchOutcome) -> None:
+        """Write a guessed batch. Its accounts are published (and their stripes let go)
+        at once; its entries are appended; then, once the transactions it was computed
+        after have ended, every account it read is written back, each only if unchanged
+        since (one statement, which also takes their row locks in ascending order)."""
+        cache, loaded = self.cache, self._loaded
+        assert cache is not None
+        assert not outcome.resolved_pending, "a guessed batch names no pending transfer"
+        try:
+            entries = outcome.new_entries
+            heads = self._heads
+            newest = max((h for h in heads.values() if h is not None), default=0)
+            seqs = cache.take_positions(len(entries), newest) if entries else []
+            if seqs is None:
+                seqs = sorted(r[0] for r in self._pg(_PG_NEXT_SEQS, (len(entries),)))
+            links = self._link(entries, seqs)
+            ids = list(loaded)  # ascending: the order the rows are locked in
+            rows = list(loaded.values())
+            in_flight = self._in_flight
+            cache.remember(
+                (*known[:6], *account.counters(), heads[i], None, in_flight)
+                for i, (known, account) in loaded.items()
+            )
+            self._published.extend(ids)
+            self._loaded = {}
+        finally:
+            self._let_go()
+        if entries:
+            self._append(entries, links)
+        try:
+            versions = [self._settled_version(known) for known, _ in rows]
+        except ConcurrencyConflict:
+            cache.guessed_wrong()
+            raise
+        accounts = [a for _, a in rows]
+        params = (
+            pg_ints(ids),
+            pg_ints(versions),
+            pg_optional_ints([known[10] for known, _ in rows]),
+            pg_ints([a.debits_pending for a in accounts]),
+            pg_ints([a.debits_posted for a in accounts]),
+            pg_ints([a.credits_pending for a in accounts]),
+            pg_ints([a.credits_posted for a in accounts]),
+            pg_optional_ints([heads[i] for i in ids]),
+        )
+        # A refused transfer was not appended, so a stored transfer with its id (whose
+        # answer comes first) would not have shown: those ids are looked up.
+        refused = [i for i, r in zip(self._batch_ids, outcome.results, strict=True) if r is not _OK]
+        raw = self._raw
+        with driver_errors(_PG_UPDATE_IF_UNCHANGED), raw.pipeline():
+            for setting in _PG_IN_LIST_ORDER:
+                raw.execute(setting)
+            written = raw.execute(_PG_UPDATE_IF_UNCHANGED, params)
+            xid = raw.execute(_PG_XID)
+            spare = raw.execute(_PG_NEXT_SEQS, (max(len(entries), 1),))
+            stored = raw.execute(_PG_ANY_STORED, (pg_uuids(refused),)) if refused else None
+        if stored is not None and stored.fetchone() is not None:
+            raise ConcurrencyConflict("a refused transfer's id is taken: answered as a replay")
+        alerts = dict(written.fetchall())
+        self._xid8 = xid.fetchone()[0]
+        cache.add_positions([r[0] for r in spare.fetchall()])
+        if len(alerts) != len(ids):
+            cache.guessed_wrong()
+            raise ConcurrencyConflict("an account changed since this process last read it")
+        cache.guessed_right()
+        cache.check_epoch(self._xid8)
+        in_flight.xmin = self._xid8 & 0xFFFFFFFF
+        quiet = self.quiet_accounts
+        for i, takes_alerts in alerts.items():
+            if takes_alerts:
+                quiet.discard(i)
+            else:
+                quiet.add(i)
+
+    @staticmethod
+    def _settled_version(known: KnownRow) -> int:
+        """The version (xmin) ``known`` expects its row to be at; if another transaction
+        of this process published it, once that one has ended (before that the database
+        would show the version from before it)."""
+        publisher: InFlight | None = known[12]
+        if publisher is None:
+            return int(known[11])
+        if not publisher.ended.wait(SETTLE_TIMEOUT_S) or not publisher.committed:
+            raise ConcurrencyConflict("a batch this one was computed after did not commit")
+        xmin = known[11] if known[11] is not None else publisher.xmin
+        assert xmin is not None, "a committed publisher has written"
+        return int(xmin)
+
+    def _publish(self, changed: set[int]) -> None:
+        """Tell the cache what the batch's accounts now hold (their rows are locked by
+        this transaction until it ends: the ones it changed as written by it, the others
+        as read), and let their stripes go."""
+        cache, loaded = self.cache, self._loaded
+        if cache is None or not loaded:
+            self._let_go()
+            return
+        if changed:
+            cache.check_epoch(self._xid8)
+        xmin = self._xid8 & 0xFFFFFFFF
+        heads = self._heads
+        in_flight = self._in_flight
+        cache.remember(
+            (
+                *known[:6],
+                *account.counters(),
+                heads[i],
+                xmin if i in changed else known[11],
+                in_flight,
+            )
+            for i, (known, account) in loaded.items()
+        )
+        self._published.extend(loaded)
+        self._loaded = {}
+        self._let_go()
 
     def save_expired(
         self, entries: Sequence[JournalEntry], accounts: Sequence[LedgerAccount]
@@ -288,15 +507,18 @@ class SqlJournal:
             self._set_pending_status(entries)
             self._update_accounts(sorted(accounts, key=lambda a: a.id))
 
-    def _insert(self, entries: Sequence[JournalEntry]) -> None:
-        """Append ``entries``, each linked to the previous entry of its two accounts."""
-        seqs = self._next_seqs(len(entries))
+    def _link(self, entries: Sequence[JournalEntry], seqs: Sequence[int]) -> list[Link]:
+        """Each entry's position and the previous entries of its two accounts; moves the
+        accounts' heads along."""
         heads = self._heads
-        links: list[tuple[int, int | None, int | None]] = []
+        links: list[Link] = []
         for e, seq in zip(entries, seqs, strict=True):
             debit, credit = e.debit_account_id, e.credit_account_id
             links.append((seq, heads[debit], heads[credit]))
             heads[debit] = heads[credit] = seq
+        return links
+
+    def _append(self, entries: Sequence[JournalEntry], links: Sequence[Link]) -> None:
         if self.pg:
             if len(entries) == 1:  # a prepared INSERT is a round trip; COPY takes more
                 self._pg(_PG_INSERT, (*_pg_row(entries[0]), *links[0]), fetch=False)
@@ -345,9 +567,7 @@ class SqlJournal:
             last = self._raw.execute("SELECT max(seq) FROM transfers").fetchone()[0] or 0
         return list(range(last + 1, last + 1 + n))
 
-    def _pg_copy_entries(
-        self, entries: Sequence[JournalEntry], links: Sequence[tuple[int, int | None, int | None]]
-    ) -> None:
+    def _pg_copy_entries(self, entries: Sequence[JournalEntry], links: Sequence[Link]) -> None:
         with driver_errors(_PG_COPY), self._raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
             copy.set_types(_PG_COPY_TYPES)
             write = copy.write_row
@@ -408,14 +628,11 @@ class SqlJournal:
         self._sqlite_rows(_sqlite_update_accounts_sql, 6, values)
 
     def _pg_update_accounts(self, changed: Sequence[LedgerAccount]) -> None:
-        """Write the four counters and the chain's head back. The rows were locked by
-        this transaction, which keeps them where they are, so they are found by their
-        physical address (ctid, as read when locked) rather than through the index; a
-        row that has moved since (this unit of work changed it another way) is caught by
-        the count, and then every row is written again by id."""
+        """Write the four counters and the chain's head back (the rows are locked); with
+        a cache, also learn this transaction's id (the rows' new ``xmin``)."""
         ids = [a.id for a in changed]
         heads = self._heads
-        counters = (
+        params = (
             pg_ints(ids),
             pg_ints([a.debits_pending for a in changed]),
             pg_ints([a.debits_posted for a in changed]),
@@ -423,14 +640,43 @@ class SqlJournal:
             pg_ints([a.credits_posted for a in changed]),
             pg_optional_ints([heads[i] for i in ids]),
         )
-        ctids, self._ctids = self._ctids, {}  # an update moves a row: read again to reuse
-        if ctids and all(i in ctids for i in ids):
-            tids = '{"' + '","'.join([ctids[i] for i in ids]) + '"}'
-            with driver_errors(_PG_UPDATE_ACCOUNTS_BY_CTID):
-                updated = self._raw.execute(_PG_UPDATE_ACCOUNTS_BY_CTID, (tids, *counters)).rowcount
-            if updated == len(ids):
-                return
-        self._pg(_PG_UPDATE_ACCOUNTS, counters, fetch=False)
+        if self.cache is None:
+            self._pg(_PG_UPDATE_ACCOUNTS, params, fetch=False)
+            return
+        raw = self._raw
+        with driver_errors(_PG_UPDATE_ACCOUNTS), raw.pipeline():
+            raw.execute(_PG_UPDATE_ACCOUNTS, params)
+            xid = raw.execute(_PG_XID)
+        self._xid8 = xid.fetchone()[0]
+
+    # -- the end of the transaction ------------------------------------------------
+    def committed(self) -> None:
+        """The transaction committed: what it published stands; rows it changed another
+        way are forgotten (a guess published meanwhile may predate them)."""
+        self._published = []
+        self._end(committed=True)
+
+    def close(self) -> None:
+        """The transaction is over, committed or not: forgets whatever it published and
+        did not commit, and lets go of any stripes still held."""
+        if self.cache is not None and self._published:
+            self.cache.forget(self._published)
+            self._published = []
+        self._end(committed=False)
+
+    def _end(self, committed: bool) -> None:
+        self._let_go()
+        if self.cache is not None and self._touched:
+            self.cache.forget(self._touched)
+            self._touched = set()
+        if not self._in_flight.ended.is_set():
+            self._in_flight.end(committed)
+
+    def _let_go(self) -> None:
+        release, self._release = self._release, None
+        self._guessing = False
+        if release is not None:
+            release()
 
     # -- driver access ----------------------------------------------------------
     def _pg(self, sql: str, params: tuple[Any, ...], fetch: bool = True) -> list[Any]:

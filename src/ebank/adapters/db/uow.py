@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from ebank.adapters.db.balance_cache import BalanceCache
 from ebank.adapters.db.cards import SqlCards
 from ebank.adapters.db.controls import SqlApprovals, SqlChallenges, SqlIdempotency, SqlLimits
 from ebank.adapters.db.corporate import SqlCorporate
@@ -50,9 +51,14 @@ class SqlUnitOfWork:
     ivr: SqlIvrStore
     sms: SqlSms
 
-    def __init__(self, engine: Engine, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, read_only: bool = False, balances: BalanceCache | None = None
+    ) -> None:
+        """``balances``: what this process last knew of the ledger's balances rows, for
+        the journal's guessed path (PostgreSQL; ``BalanceCache.for_engine``)."""
         self.engine = engine
         self.read_only = read_only
+        self.balances = balances
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -64,7 +70,7 @@ class SqlUnitOfWork:
         self.branches = SqlBranches(conn)
         self.customers = SqlCustomers(conn)
         self.accounts = SqlAccounts(conn)
-        self.journal = SqlJournal(conn)
+        self.journal = SqlJournal(conn, self.balances)
         self.sequences = SqlSequences(conn)
         self.users = SqlUsers(conn)
         self.sessions = SqlSessions(conn)
@@ -97,6 +103,7 @@ class SqlUnitOfWork:
         if conn is None:
             return
         try:
+            self.journal.close()  # before the rollback: what it published is void
             if conn.in_transaction():
                 conn.rollback()
         finally:
@@ -109,6 +116,7 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.connection.commit()
+        self.journal.committed()
 
     def rollback(self) -> None:
         self.connection.rollback()

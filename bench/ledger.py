@@ -11,12 +11,14 @@ migrated from scratch, it:
    ids, and prints transfers/second. The transfer requests are built before the clock
    starts (and frozen out of the garbage collector's sight, ``gc.freeze``): the figure is
    the ledger's (load, apply, save, commit), not request parsing. On PostgreSQL each
-   batch size also runs with several posting processes at once (``--pg-workers``),
-   because PostgreSQL is built for many writers. Batches of 1,000 random pairs of 10,000
-   accounts each touch a sixth of all accounts, so concurrent batches always share
-   accounts and queue for their row locks; batches of 1,000 then run once more
-   "sharded", each process posting random pairs within its own slice of the accounts,
-   to show what the same processes do when their batches do not collide. Where the
+   batch size also runs with several posters at once (``--pg-workers``), because
+   PostgreSQL is built for many writers: threads of one process (the way the bank's
+   servers post, sharing the process's balance cache, ADR 3), then separate processes.
+   Batches of 1,000 random pairs of 10,000 accounts each touch a sixth of all accounts,
+   so concurrent batches always share accounts and queue for their row locks; batches
+   of 1,000 then run once more "sharded", each process posting random pairs within its
+   own slice of the accounts, to show what the same processes do when their batches do
+   not collide. Where the
    server runs with autovacuum off, the benchmark runs ``VACUUM ANALYZE`` after the
    set-up, as autovacuum would;
 3. where ``pgbench`` is on PATH, runs its built-in TPC-B-like transaction against the
@@ -45,6 +47,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -105,6 +108,7 @@ class Run:
     ok: int
     seconds: float
     sharded: bool = False
+    threads: bool = False  # workers are threads of this process, not processes
 
     @property
     def rate(self) -> float:
@@ -114,6 +118,8 @@ class Run:
     def who(self) -> str:
         if self.workers == 1:
             return "1 connection"
+        if self.threads:
+            return f"{self.workers} threads"
         return f"{self.workers} processes" + (", sharded" if self.sharded else "")
 
 
@@ -247,6 +253,45 @@ def bench_in_process(
         run = Run(name, batch_size, 1, count, ok, time.perf_counter() - started)
         del transfers
         gc.unfreeze()
+        report(run)
+        runs.append(run)
+    return runs
+
+
+def bench_threads(
+    name: str, bank: Bank, account_ids: Sequence[int], plan: Plan, seed: int
+) -> list[Run]:
+    """Batch sizes again, posted by ``plan.pg_workers`` threads of this process at once,
+    each on a connection of its own, between random pairs of all the accounts: the way
+    the bank's servers post, many requests at a time in one process. Their batches share
+    the process's balance cache (ADR 3): one is computed on top of the last one while
+    that one is still being written and committed."""
+    runs = []
+    workers = plan.pg_workers
+    for batch_size, count in plan.counts.items():
+        share = count // workers
+        requests = [
+            make_transfers(bank.ctx, account_ids, share, random.Random(seed + 7 * k + batch_size))
+            for k in range(workers)
+        ]
+        accepted: list[int] = []
+
+        def post(transfers: Sequence[Transfer], size: int, into: list[int]) -> None:
+            into.append(post_all(bank.ctx, transfers, size))
+
+        threads = [threading.Thread(target=post, args=(t, batch_size, accepted)) for t in requests]
+        freeze_heap()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        del requests
+        gc.unfreeze()
+        if len(accepted) != workers:
+            raise SystemExit("a posting thread failed")
+        run = Run(name, batch_size, workers, share * workers, sum(accepted), elapsed, threads=True)
         report(run)
         runs.append(run)
     return runs
@@ -524,6 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 closers.insert(0, bank.close)
                 runs += bench_in_process("postgresql", bank, ids, plan, args.seed)
                 if plan.pg_workers > 1:
+                    runs += bench_threads("postgresql", bank, ids, plan, args.seed)
                     runs += bench_processes("postgresql", pg_url, ids, plan, args.seed)
                     print(
                         "  (sharded: each process posts random pairs within its own"

@@ -66,22 +66,22 @@ def test_a_wrong_guess_pauses_guessing_for_longer_each_time_in_a_row() -> None:
     assert (cache.right, cache.wrong) == (1, 10)
 
 
-def test_a_full_cache_keeps_the_rows_written_last() -> None:
+def test_a_full_cache_forgets_the_rows_known_longest() -> None:
     cache = BalanceCache(capacity=10)
-    cache.remember(row(i) for i in range(10))
-    cache.remember([row(3, credits=5)])  # written again: now among the newest
-    cache.remember([row(10)])
-    assert len(cache) <= 10
+    cache.remember({i: row(i) for i in range(10)})
+    cache.remember({3: row(3, credits=5)})  # written again: keeps its place
+    assert cache.known([3]) == [row(3, credits=5)]
+    cache.remember({10: row(10)})  # one too many: the older half goes
+    assert len(cache) == 5
     known = cache.known(range(11))
-    assert known[3] == row(3, credits=5)
-    assert known[10] == row(10)
-    assert known[0] is None
+    assert known[:6] == [None] * 6
+    assert known[6:] == [row(i) for i in range(6, 11)]
 
 
 def test_everything_is_forgotten_on_another_database_or_far_on_in_transactions() -> None:
     cache = BalanceCache()
     cache.connected_to(("2026-12-07 03:00:00+00", 16384))
-    cache.remember([row(1)])
+    cache.remember({1: row(1)})
     cache.add_positions([5])
     cache.connected_to(("2026-12-07 03:00:00+00", 16384))  # the pool grew: same database
     assert cache.known([1]) == [row(1)]
@@ -89,7 +89,7 @@ def test_everything_is_forgotten_on_another_database_or_far_on_in_transactions()
     assert cache.known([1]) == [None]
     assert cache.take_positions(1, above=0) is None
 
-    cache.remember([row(1)])
+    cache.remember({1: row(1)})
     cache.check_epoch(1_000)
     cache.check_epoch(1_000 + XID_HORIZON - 1)
     assert cache.known([1]) == [row(1)]

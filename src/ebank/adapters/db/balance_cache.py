@@ -114,11 +114,12 @@ class BalanceCache:
         get = self._rows.get
         return [get(i) for i in ids]
 
-    def remember(self, rows: Iterable[KnownRow]) -> None:
+    def remember(self, rows: dict[int, KnownRow]) -> None:
+        """Known rows by account id. When the cache is full, the rows known longest are
+        forgotten first (a row written again keeps its place: the busiest come back at
+        once, read or guessed)."""
         store = self._rows
-        for row in rows:
-            store.pop(row[0], None)  # re-inserted last: the oldest go first when full
-            store[row[0]] = row
+        store.update(rows)
         if len(store) > self.capacity:
             self._shrink()
 

@@ -41,6 +41,7 @@ batch commits is therefore what the locking path would have committed.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
@@ -126,13 +127,16 @@ _PG_UPDATE_ACCOUNTS = (
 # was computed from. The rows come in ascending id order and are locked in that order: the
 # planner is kept to a nested loop driven by the list (``_PG_IN_LIST_ORDER``).
 _PG_UPDATE_IF_UNCHANGED = (
-    "UPDATE balances AS a SET debits_pending = v.dp, debits_posted = v.dd,"  # noqa: S608
-    " credits_pending = v.cp, credits_posted = v.cc, last_seq = v.ls"
+    "WITH written AS (UPDATE balances AS a SET debits_pending = v.dp,"  # noqa: S608
+    " debits_posted = v.dd, credits_pending = v.cp, credits_posted = v.cc, last_seq = v.ls"
     " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
     " %s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, x, was, dp, dd, cp, cc, ls)"
     " WHERE a.account_id = v.id AND a.xmin::text::bigint = v.x"
     " AND a.last_seq IS NOT DISTINCT FROM v.was"
-    f" RETURNING a.account_id, {_TAKES_ALERTS.format('a')}"
+    f" RETURNING a.account_id, {_TAKES_ALERTS.format('a')} AS alerts)"
+    # How many rows were written, and which of them take alerts (usually few).
+    " SELECT count(*), coalesce(array_agg(account_id) FILTER (WHERE alerts), '{}')"
+    " FROM written"
 )
 _PG_IN_LIST_ORDER = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off")
 _PG_XID = "SELECT pg_current_xact_id()::text::bigint"
@@ -297,7 +301,7 @@ class SqlJournal:
             else:
                 quiet.add(i)
             if keep:
-                loaded[i] = ((*r[:12], None), account)
+                loaded[i] = (r, account)  # the row as read: a KnownRow up to its xmin
         return found
 
     def _entries(self, keys: set[UUID], lock: bool = False) -> list[JournalEntry]:
@@ -405,8 +409,10 @@ class SqlJournal:
             rows = list(loaded.values())
             in_flight = self._in_flight
             cache.remember(
-                (*known[:6], *account.counters(), heads[i], None, in_flight)
-                for i, (known, account) in loaded.items()
+                {
+                    i: (*known[:6], *account.counters(), heads[i], None, in_flight)
+                    for i, (known, account) in loaded.items()
+                }
             )
             self._published.extend(ids)
             self._loaded = {}
@@ -414,11 +420,13 @@ class SqlJournal:
             self._let_go()
         if entries:
             self._append(entries, links)
-        try:
-            versions = [self._settled_version(known) for known, _ in rows]
-        except ConcurrencyConflict:
-            cache.guessed_wrong()
-            raise
+        # Rows published by transactions of this process still under way are checked once
+        # those have ended: until then the update would see the versions from before.
+        for publisher in {known[12] for known, _ in rows if known[12] is not None}:
+            if not publisher.ended.wait(SETTLE_TIMEOUT_S) or not publisher.committed:
+                cache.guessed_wrong()
+                raise ConcurrencyConflict("a batch this one was computed after did not commit")
+        versions = [known[11] if known[11] is not None else known[12].xmin for known, _ in rows]
         accounts = [a for _, a in rows]
         params = (
             pg_ints(ids),
@@ -443,35 +451,17 @@ class SqlJournal:
             stored = raw.execute(_PG_ANY_STORED, (pg_uuids(refused),)) if refused else None
         if stored is not None and stored.fetchone() is not None:
             raise ConcurrencyConflict("a refused transfer's id is taken: answered as a replay")
-        alerts = dict(written.fetchall())
+        count, alerted = written.fetchone()
         self._xid8 = xid.fetchone()[0]
         cache.add_positions([r[0] for r in spare.fetchall()])
-        if len(alerts) != len(ids):
+        if count != len(ids):
             cache.guessed_wrong()
             raise ConcurrencyConflict("an account changed since this process last read it")
         cache.guessed_right()
         cache.check_epoch(self._xid8)
         in_flight.xmin = self._xid8 & 0xFFFFFFFF
-        quiet = self.quiet_accounts
-        for i, takes_alerts in alerts.items():
-            if takes_alerts:
-                quiet.discard(i)
-            else:
-                quiet.add(i)
-
-    @staticmethod
-    def _settled_version(known: KnownRow) -> int:
-        """The version (xmin) ``known`` expects its row to be at; if another transaction
-        of this process published it, once that one has ended (before that the database
-        would show the version from before it)."""
-        publisher: InFlight | None = known[12]
-        if publisher is None:
-            return int(known[11])
-        if not publisher.ended.wait(SETTLE_TIMEOUT_S) or not publisher.committed:
-            raise ConcurrencyConflict("a batch this one was computed after did not commit")
-        xmin = known[11] if known[11] is not None else publisher.xmin
-        assert xmin is not None, "a committed publisher has written"
-        return int(xmin)
+        self.quiet_accounts.update(ids)
+        self.quiet_accounts.difference_update(alerted)
 
     def _publish(self, changed: set[int]) -> None:
         """Tell the cache what the batch's accounts now hold (their rows are locked by
@@ -487,14 +477,16 @@ class SqlJournal:
         heads = self._heads
         in_flight = self._in_flight
         cache.remember(
-            (
-                *known[:6],
-                *account.counters(),
-                heads[i],
-                xmin if i in changed else known[11],
-                in_flight,
-            )
-            for i, (known, account) in loaded.items()
+            {
+                i: (
+                    *known[:6],
+                    *account.counters(),
+                    heads[i],
+                    xmin if i in changed else known[11],
+                    in_flight,
+                )
+                for i, (known, account) in loaded.items()
+            }
         )
         self._published.extend(loaded)
         self._loaded = {}
@@ -653,24 +645,29 @@ class SqlJournal:
     def committed(self) -> None:
         """The transaction committed: what it published stands; rows it changed another
         way are forgotten (a guess published meanwhile may predate them)."""
-        self._published = []
-        self._end(committed=True)
+        published, self._published = self._published, []
+        self._end(committed=True, published=bool(published))
 
     def close(self) -> None:
         """The transaction is over, committed or not: forgets whatever it published and
         did not commit, and lets go of any stripes still held."""
-        if self.cache is not None and self._published:
-            self.cache.forget(self._published)
-            self._published = []
-        self._end(committed=False)
+        published, self._published = self._published, []
+        if self.cache is not None and published:
+            self.cache.forget(published)
+        self._end(committed=False, published=bool(published))
 
-    def _end(self, committed: bool) -> None:
+    def _end(self, committed: bool, published: bool) -> None:
         self._let_go()
         if self.cache is not None and self._touched:
             self.cache.forget(self._touched)
             self._touched = set()
         if not self._in_flight.ended.is_set():
             self._in_flight.end(committed)
+            if published:
+                # A batch of another thread may be waiting for this one, its update ready
+                # to send: let it have the interpreter now rather than at the next switch
+                # (up to 5 ms away while this thread runs Python).
+                time.sleep(0)
 
     def _let_go(self) -> None:
         release, self._release = self._release, None

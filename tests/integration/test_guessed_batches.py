@@ -30,7 +30,7 @@ from sqlalchemy import text
 
 from ebank.adapters.clock import FixedClock
 from ebank.adapters.db.balance_cache import BalanceCache
-from ebank.application import banking, ledger
+from ebank.application import banking, ledger, sms_banking
 from ebank.application.verify import verify_ledger
 from ebank.bootstrap import Bank
 from ebank.domain.accounts import Account, AccountStatus
@@ -41,8 +41,10 @@ from factories import (
     build_bank,
     empty_postgres,
     funded_savings,
+    individual,
     journal_ids,
     posting,
+    savings,
 )
 
 pytestmark = pytest.mark.postgresql
@@ -211,6 +213,23 @@ def test_a_batch_computed_on_an_uncommitted_one_waits_for_it(
         assert available(bank, alice) == 1_000 - 1 - 500
         assert cache.wrong == wrong + 1  # retried reading and locking
     assert verify_ledger(bank.ctx).ok
+
+
+def test_a_customer_who_took_alerts_since_is_alerted(bank: Bank, other: Bank) -> None:
+    bank_with_branch(bank.ctx)
+    me = individual(bank.ctx)
+    mine = savings(bank.ctx, me)
+    payer = funded_savings(bank.ctx, 100_000)
+    assert ledger.post_batch(bank.ctx, [posting(payer, mine, 100)]).results == [Result.OK]
+    # Known to this process as an account whose customer takes no alerts; then another
+    # process registers the customer for them.
+    sms_banking.register(other.ctx, "+8613800138000", me.number, alert_threshold_minor=1)
+    guessed = cache_of(bank).right
+    assert ledger.post_batch(bank.ctx, [posting(payer, mine, 200)]).results == [Result.OK]
+    assert cache_of(bank).right == guessed + 1
+    with bank.engine.connect() as conn:
+        alerts = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
+    assert alerts == 1
 
 
 def test_two_processes_in_turn_keep_the_chains_in_order(bank: Bank, other: Bank) -> None:

@@ -36,6 +36,20 @@ def test_overlapping_batches_wait_for_each_other_and_disjoint_ones_do_not() -> N
     assert entered == ["disjoint", "overlapping"]
 
 
+def test_a_batch_that_cannot_have_its_stripes_goes_on_without_them() -> None:
+    cache = BalanceCache(stripes=16)
+    release = cache.hold([1, 2])
+    started = time.monotonic()
+    without = cache.hold([0, 2, 3], timeout_s=0.1)
+    assert time.monotonic() - started >= 0.1
+    without()
+    stripes = cache._stripes
+    # It gave back the stripe it had taken (0), never took 3, and 1 and 2 are still held.
+    assert [stripes[i].locked() for i in range(4)] == [False, True, True, False]
+    release()
+    assert not any(lock.locked() for lock in stripes)
+
+
 def test_spare_positions_are_handed_out_once_and_never_behind_a_chain() -> None:
     cache = BalanceCache()
     assert cache.take_positions(2, above=0) is None

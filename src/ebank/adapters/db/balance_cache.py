@@ -38,6 +38,7 @@ an old ``xmin`` can never come back.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -69,6 +70,7 @@ class InFlight:
 STRIPES = 1024
 CAPACITY = 200_000  # rows; about 40 MB at most
 MAX_PAUSE = 64  # batches
+HOLD_TIMEOUT_S = 2.0
 XID_HORIZON = 1 << 31  # half of the 32-bit transaction counter
 _WHICH_DATABASE = (
     "SELECT pg_postmaster_start_time()::text, oid FROM pg_database"
@@ -166,13 +168,25 @@ class BalanceCache:
             self._first_xid = xid8
 
     # -- the stripes --------------------------------------------------------------
-    def hold(self, ids: Iterable[int]) -> Callable[[], None]:
-        """Take the stripes of ``ids`` (ascending, so no two threads ever wait for each
-        other in a circle); returns what releases them, once."""
+    def hold(self, ids: Iterable[int], timeout_s: float = HOLD_TIMEOUT_S) -> Callable[[], None]:
+        """Take the stripes of ``ids`` (ascending, so no two batches wait for each other
+        in a circle); returns what releases them, once.
+
+        A unit of work that posts a second batch takes stripes while its transaction
+        holds row locks from the first, and a thread holding stripes may wait for those
+        row locks: a circle the database cannot see. Stripes only make guesses likelier
+        (correctness rests on the checked update), so after ``timeout_s`` the batch goes
+        on without them."""
         n = len(self._stripes)
-        taken = [self._stripes[s] for s in sorted({i % n for i in ids})]
-        for lock in taken:
-            lock.acquire()
+        taken: list[threading.Lock] = []
+        deadline = time.monotonic() + timeout_s
+        for stripe in sorted({i % n for i in ids}):
+            lock = self._stripes[stripe]
+            if not lock.acquire(timeout=max(deadline - time.monotonic(), 0)):
+                for held in reversed(taken):
+                    held.release()
+                return _nothing
+            taken.append(lock)
         released = False
 
         def release() -> None:
@@ -221,3 +235,7 @@ class BalanceCache:
             self.wrong += 1
             self._failures += 1
             self._pause = min(1 << (self._failures - 1), MAX_PAUSE)
+
+
+def _nothing() -> None:
+    """Releases nothing: what ``hold`` returns when it gave up."""

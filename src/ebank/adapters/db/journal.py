@@ -91,8 +91,10 @@ _NINSERT = len(_INSERT_COLUMNS)
 # parameters may lower it.
 SQLITE_MAX_CHUNK = 512
 SQLITE_MAX_KEYS = 1024
-# How long a guessed batch waits for a transaction it was computed after to end.
-SETTLE_TIMEOUT_S = 30.0
+# How long a guessed batch waits for a transaction of this process it was computed after
+# to end. That one may in turn be waiting for this one's entries (the same transfer id in
+# both, a circle the database cannot see): then this one gives up and is retried.
+SETTLE_TIMEOUT_S = 2.0
 # UPDATE ... FROM arrived in SQLite 3.33; older libraries update row by row.
 _SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 _STATUS = {s.value: s for s in AccountStatus}

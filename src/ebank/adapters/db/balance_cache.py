@@ -216,6 +216,11 @@ class BalanceCache:
             self._positions = sorted([*self._positions, *positions])
 
     # -- when to guess -----------------------------------------------------------------
+    @property
+    def guessing(self) -> bool:
+        """Not pausing after failed guesses."""
+        return self._pause == 0
+
     def should_guess(self) -> bool:
         with self._guard:
             if self._pause:

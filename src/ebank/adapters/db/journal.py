@@ -215,7 +215,7 @@ class SqlJournal:
         round trip. The positions are taken after the locks, as ``_next_seqs`` says."""
         raw = self._raw
         ordered = sorted(account_ids)
-        self._hold(ordered)
+        publish = self._claim(ordered, for_batch=True)
         with driver_errors(_PG_LOCK_ACCOUNTS), raw.pipeline():
             replays = raw.execute(_PG_ENTRIES_BY_KEY, (pg_uuids(ids),))
             locked = raw.execute(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
@@ -224,7 +224,7 @@ class SqlJournal:
         rows = locked.fetchall()
         self._spare_seqs = sorted(r[0] for r in positions.fetchall())
         return BatchContext(
-            accounts=self._account_rows(rows, for_batch=True),
+            accounts=self._account_rows(rows, publish=publish),
             existing=existing,
             referenced={},
             already_reversed=set(),
@@ -265,30 +265,37 @@ class SqlJournal:
             self._let_go()  # a unit of work may post more than one batch
             self._release = self.cache.hold(ordered)
 
+    def _claim(self, ordered: Sequence[int], for_batch: bool) -> bool:
+        """Accounts about to be locked outside the guessed path (with a cache). A batch's,
+        while this process guesses, hold their stripes and are published once written
+        (True). Otherwise (expiry, or guessing paused because guesses keep failing) the
+        cache forgets them now and again when the transaction ends."""
+        cache = self.cache
+        if cache is None:
+            return False
+        if for_batch and cache.guessing:
+            self._hold(ordered)
+            return True
+        cache.forget(ordered)
+        self._touched.update(ordered)
+        return False
+
     def _accounts(self, ids: Iterable[int], for_batch: bool = False) -> dict[int, LedgerAccount]:
-        """``ids`` read and locked. ``for_batch``: a batch's, which holds their stripes
-        and publishes them once written; otherwise (expiry) the cache forgets them."""
+        """``ids`` read and locked, a batch's or (``for_batch`` false) expiry's."""
         ordered = sorted(ids)
         if not ordered:
             return {}
         if not self.pg:
             return self._account_rows(self._sqlite_in(_SQLITE_ACCOUNTS, ordered))
-        if for_batch:
-            self._hold(ordered)
-        elif self.cache is not None:
-            self.cache.forget(ordered)  # now, and again when the transaction ends
-            self._touched.update(ordered)
+        publish = self._claim(ordered, for_batch)
         rows = self._pg(_PG_LOCK_ACCOUNTS, (pg_ints(ordered),))
-        return self._account_rows(rows, for_batch=for_batch)
+        return self._account_rows(rows, publish=publish)
 
-    def _account_rows(
-        self, rows: Sequence[Any], for_batch: bool = False
-    ) -> dict[int, LedgerAccount]:
+    def _account_rows(self, rows: Sequence[Any], publish: bool = False) -> dict[int, LedgerAccount]:
         """The engine's accounts from rows of ``_ACCOUNT_COLS``; notes each one's chain
-        head, whether its customer takes alerts and (a batch's, with a cache) the row as
-        read."""
+        head, whether its customer takes alerts and (``publish``) the row as read."""
         heads, quiet = self._heads, self.quiet_accounts
-        keep = for_batch and self.cache is not None
+        keep = publish
         loaded = self._loaded
         status = _STATUS
         found: dict[int, LedgerAccount] = {}

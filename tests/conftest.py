@@ -72,6 +72,13 @@ def postgres_url() -> Iterator[str]:
     url = admin.set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)
+    # The starting values, as the migrations left them: before any test changes them
+    # (tests that empty the database their own way leave sequences moved on).
+    with engine.connect() as conn:
+        for table in SEEDED_TABLES:
+            _seed_rows[table] = [
+                dict(r._mapping) for r in conn.execute(metadata.tables[table].select())
+            ]
     engine.dispose()
     yield url
     with admin_engine.connect() as conn:
@@ -102,11 +109,6 @@ _seed_rows: dict[str, list[dict[str, object]]] = {}
 def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        if not _seed_rows:
-            for name in SEEDED_TABLES:
-                _seed_rows[name] = [
-                    dict(r._mapping) for r in conn.execute(metadata.tables[name].select())
-                ]
         names = ", ".join(t.name for t in metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         for name, rows in _seed_rows.items():

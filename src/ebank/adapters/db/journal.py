@@ -142,7 +142,12 @@ _PG_UPDATE_IF_UNCHANGED = (
 )
 _PG_IN_LIST_ORDER = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off")
 _PG_XID = "SELECT pg_current_xact_id()::text::bigint"
-_PG_ANY_STORED = "SELECT 1 FROM transfers WHERE id = ANY(%s::uuid[]) LIMIT 1"
+# Whether any of these ids is in the journal: one probe of the id index per key (as
+# ``_PG_ENTRIES_BY_KEY``, for the same reason).
+_PG_ANY_STORED = (
+    "SELECT 1 FROM unnest(%s::uuid[]) AS k(id)"
+    " WHERE EXISTS (SELECT 1 FROM transfers WHERE transfers.id = k.id) LIMIT 1"
+)
 _PG_INSERT = f"INSERT INTO transfers ({_INSERT_COLS}) VALUES ({', '.join(['%s'] * _NINSERT)})"  # noqa: S608
 _PG_COPY = f"COPY transfers ({_INSERT_COLS}) FROM STDIN (FORMAT BINARY)"
 _SQLITE_ACCOUNTS = f"SELECT {_ACCOUNT_COLS.format('NULL')} FROM balances WHERE account_id IN ({{}})"  # noqa: S608
@@ -295,7 +300,6 @@ class SqlJournal:
         """The engine's accounts from rows of ``_ACCOUNT_COLS``; notes each one's chain
         head, whether its customer takes alerts and (``publish``) the row as read."""
         heads, quiet = self._heads, self.quiet_accounts
-        keep = publish
         loaded = self._loaded
         status = _STATUS
         found: dict[int, LedgerAccount] = {}
@@ -309,7 +313,7 @@ class SqlJournal:
                 quiet.discard(i)
             else:
                 quiet.add(i)
-            if keep:
+            if publish:
                 loaded[i] = (r, account)  # the row as read: a KnownRow up to its xmin
         return found
 

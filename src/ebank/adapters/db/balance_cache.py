@@ -21,12 +21,13 @@ What makes the guess right often, with several threads posting in one process:
   (before that, the database would show it the versions from before the first); if the
   first failed, its rows are forgotten, and whatever was computed on top of it fails;
 - the threads of a process take the accounts of a batch in stripes (an account's stripe
-  is its id modulo the number of stripes, taken in ascending order, so never in a
-  deadlock) from reading the known rows until they have published what they wrote: a
-  batch is not computed on rows another thread is about to change;
-- after a guess fails, guessing pauses for a while (1, 2, 4 ... 64 batches): when other
-  processes write the same accounts the guesses keep failing, and each failure costs a
-  computed batch and a partial update.
+  is its id modulo the number of stripes, taken in ascending order) from reading the
+  known rows until they have published what they wrote: a batch is not computed on rows
+  another thread is about to change;
+- after a guess fails, guessing pauses for a while (1, 2, 4 ... 64 batches), and batches
+  that lock their rows meanwhile make the cache forget them rather than publish them:
+  when other processes write the same accounts the guesses keep failing, and each
+  failure costs a computed batch and a partial update.
 
 Row versions are only compared within one run of one database: the cache is emptied
 when a new connection finds another server run or another database than the last one

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ebank.adapters.db.balance_cache import MAX_PAUSE, XID_HORIZON, BalanceCache
+from ebank.adapters.db.balance_cache import MAX_PAUSE, XID_HORIZON, BalanceCache, InFlight
 
 
 def row(account_id: int, credits: int = 0) -> tuple[object, ...]:
@@ -48,6 +48,24 @@ def test_a_batch_that_cannot_have_its_stripes_goes_on_without_them() -> None:
     assert [stripes[i].locked() for i in range(4)] == [False, True, True, False]
     release()
     assert not any(lock.locked() for lock in stripes)
+
+
+def test_a_batch_waits_for_the_transaction_it_was_computed_after() -> None:
+    cache = BalanceCache()
+    first, second = InFlight(), InFlight()
+    assert not cache.wait_for(first, timeout_s=0.05)
+    seen: list[tuple[bool, bool]] = []
+    waiter = threading.Thread(
+        target=lambda: seen.append((cache.wait_for(second, 5), second.committed))
+    )
+    waiter.start()
+    cache.end(first, committed=True)  # another one: the waiter goes on waiting
+    time.sleep(0.05)
+    assert seen == []
+    cache.end(second, committed=False)
+    waiter.join(timeout=5)
+    assert seen == [(True, False)]
+    assert cache.wait_for(first, timeout_s=0) and first.committed
 
 
 def test_spare_positions_are_handed_out_once_and_never_behind_a_chain() -> None:

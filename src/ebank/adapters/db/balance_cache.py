@@ -54,18 +54,16 @@ KnownRow = tuple[Any, ...]
 
 
 class InFlight:
-    """A transaction of this process that published rows before committing them."""
+    """A transaction of this process that published rows before committing them (small:
+    the rows it published keep it as long as they are known). Waited for through the
+    cache (``BalanceCache.wait_for``)."""
 
     __slots__ = ("committed", "ended", "xmin")
 
     def __init__(self) -> None:
-        self.ended = threading.Event()
+        self.ended = False
         self.committed = False
         self.xmin: int | None = None  # its transaction id, once it has written
-
-    def end(self, committed: bool) -> None:
-        self.committed = committed
-        self.ended.set()
 
 
 STRIPES = 1024
@@ -85,6 +83,7 @@ class BalanceCache:
         self._rows: dict[int, KnownRow] = {}
         self._stripes = [threading.Lock() for _ in range(stripes)]
         self._guard = threading.Lock()  # positions, the pause and the epoch
+        self._ending = threading.Condition()  # an in-flight transaction has ended
         self._positions: list[int] = []
         self._pause = 0
         self._failures = 0
@@ -198,6 +197,21 @@ class BalanceCache:
                     lock.release()
 
         return release
+
+    # -- transactions in flight ---------------------------------------------------------
+    def end(self, publisher: InFlight, committed: bool) -> None:
+        """``publisher`` has committed or rolled back: wakes the batches waiting for it."""
+        with self._ending:
+            publisher.committed = committed
+            publisher.ended = True
+            self._ending.notify_all()
+
+    def wait_for(self, publisher: InFlight, timeout_s: float) -> bool:
+        """Wait until ``publisher`` has ended; False if it has not after ``timeout_s``."""
+        if publisher.ended:
+            return True
+        with self._ending:
+            return self._ending.wait_for(lambda: publisher.ended, timeout_s)
 
     # -- journal positions ----------------------------------------------------------
     def take_positions(self, n: int, above: int) -> list[int] | None:

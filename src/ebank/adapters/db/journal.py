@@ -436,7 +436,7 @@ class SqlJournal:
         # Rows published by transactions of this process still under way are checked once
         # those have ended: until then the update would see the versions from before.
         for publisher in {known[12] for known, _ in rows if known[12] is not None}:
-            if not publisher.ended.wait(SETTLE_TIMEOUT_S) or not publisher.committed:
+            if not cache.wait_for(publisher, SETTLE_TIMEOUT_S) or not publisher.committed:
                 cache.guessed_wrong()
                 raise ConcurrencyConflict("a batch this one was computed after did not commit")
         versions = [known[11] if known[11] is not None else known[12].xmin for known, _ in rows]
@@ -674,13 +674,17 @@ class SqlJournal:
         if self.cache is not None and self._touched:
             self.cache.forget(self._touched)
             self._touched = set()
-        if not self._in_flight.ended.is_set():
-            self._in_flight.end(committed)
-            if published:
-                # A batch of another thread may be waiting for this one, its update ready
-                # to send: let it have the interpreter now rather than at the next switch
-                # (up to 5 ms away while this thread runs Python).
-                time.sleep(0)
+        in_flight = self._in_flight
+        if in_flight.ended:
+            return
+        if self.cache is None or not published:
+            in_flight.ended, in_flight.committed = True, committed  # nobody knows of it
+            return
+        self.cache.end(in_flight, committed)
+        # A batch of another thread may be waiting for this one, its update ready to send:
+        # let it have the interpreter now rather than at the next switch (up to 5 ms away
+        # while this thread runs Python).
+        time.sleep(0)
 
     def _let_go(self) -> None:
         release, self._release = self._release, None

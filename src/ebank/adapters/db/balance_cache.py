@@ -67,7 +67,7 @@ class InFlight:
 
 
 STRIPES = 1024
-CAPACITY = 200_000  # rows; about 40 MB at most
+CAPACITY = 100_000  # rows; about 50 MB at most
 MAX_PAUSE = 64  # batches
 HOLD_TIMEOUT_S = 2.0
 XID_HORIZON = 1 << 31  # half of the 32-bit transaction counter

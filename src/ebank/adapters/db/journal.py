@@ -44,6 +44,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
+from sys import intern
 from typing import Any
 from uuid import UUID
 
@@ -423,7 +424,7 @@ class SqlJournal:
             in_flight = self._in_flight
             cache.remember(
                 {
-                    i: (*known[:6], *account.counters(), heads[i], None, in_flight)
+                    i: (*_kept(known, account), heads[i], None, in_flight)
                     for i, (known, account) in loaded.items()
                 }
             )
@@ -492,8 +493,7 @@ class SqlJournal:
         cache.remember(
             {
                 i: (
-                    *known[:6],
-                    *account.counters(),
+                    *_kept(known, account),
                     heads[i],
                     xmin if i in changed else known[11],
                     in_flight,
@@ -722,6 +722,23 @@ class SqlJournal:
         if rows:
             with driver_errors(sql):
                 self._raw.executemany(sql, rows)
+
+
+def _kept(known: KnownRow, a: LedgerAccount) -> tuple[Any, ...]:
+    """An account as the cache keeps it, up to its counters: the same string objects for
+    every account's currency and status (the cache may hold many thousands)."""
+    return (
+        a.id,
+        intern(a.currency),
+        a.status._value_,
+        known[3],
+        known[4],
+        known[5],
+        a.debits_pending,
+        a.debits_posted,
+        a.credits_pending,
+        a.credits_posted,
+    )
 
 
 def _pg_row(e: JournalEntry) -> tuple[Any, ...]:

@@ -659,13 +659,13 @@ class LedgerMachine(RuleBasedStateMachine):
         assert changed.status is status
         account.status = status
 
-    # -- invariants ------------------------------------------------------------------------------
     @rule()
     def switch_process(self) -> None:
         """What follows runs in the other process, until the next switch."""
         self.bank, self.other = self.other, self.bank
         self.ctx = self.bank.ctx
 
+    # -- invariants ------------------------------------------------------------------------------
     @invariant()
     def books_balance_and_match_the_model(self) -> None:
         with self.bank.engine.connect() as conn:

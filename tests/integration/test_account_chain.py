@@ -42,6 +42,7 @@ from ebank.domain.accounts import Account, GlKind
 from ebank.domain.transfers import JournalEntry, PendingStatus, Result, Transfer, TransferKind
 from factories import (
     BRANCH,
+    TEST_EPOCH_US,
     bank_with_branch,
     build_bank,
     current,
@@ -473,12 +474,16 @@ def move_balances_as_posted(conn: Connection, books: Books, seq: int) -> None:
 
 
 def test_a_link_pointing_at_its_own_entry_ends_the_walk(books: Books) -> None:
-    """A link can only be damaged by SQL; one that points at its own entry (or later)
-    must end a walk, not loop: the walk only ever steps back in the journal. The read
-    runs under a deadline so that a regression fails instead of hanging."""
+    """A link can only be damaged by SQL (on PostgreSQL, by SQL that also switches the
+    journal's checks off: migration 0010 refuses such a link); one that points at its own
+    entry (or later) must end a walk, not loop: the walk only ever steps back in the
+    journal. The read runs under a deadline so that a regression fails instead of
+    hanging."""
     engine = books.bank.engine
     bob_head = head_of(engine, books.bob)
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # the damage bypasses the database's check
+            conn.execute(text("ALTER TABLE transfers DISABLE TRIGGER transfers_references_exist"))
         seq = int(conn.execute(text("SELECT MAX(seq) FROM transfers")).scalar_one()) + 1
         conn.execute(
             text(
@@ -497,6 +502,8 @@ def test_a_link_pointing_at_its_own_entry_ends_the_walk(books: Books) -> None:
             },
         )
         move_balances_as_posted(conn, books, seq)
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE transfers ENABLE TRIGGER transfers_references_exist"))
     with engine.connect() as conn:
         conn.begin()
         if engine.dialect.name == "postgresql":
@@ -725,6 +732,40 @@ def test_a_statement_may_name_the_hold_it_inserts(pg_books: PgBooks) -> None:
         conn.begin()
         assert conn.execute(text(sql), insert_params(rows)).rowcount == 2
         conn.rollback()
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("side", ["right", "debit", "credit"])
+def test_an_entry_linking_forward_along_a_chain_is_refused(pg_books: PgBooks, side: str) -> None:
+    """Migration 0010: an entry's links must name entries before it (smaller positions);
+    one naming a later position is refused as a check violation, and nothing of its
+    statement is kept."""
+    engine = pg_books.engine
+    before = journal_count(engine)
+    heads = {"debit": head_of(engine, pg_books.alice), "credit": head_of(engine, pg_books.bob)}
+    if side != "right":
+        heads[side] = scalar(engine, "SELECT MAX(seq) FROM transfers") + 1_000
+    params = {
+        "id": uuid_param(engine, new_id()),
+        "dr": pg_books.alice.id,
+        "cr": pg_books.bob.id,
+        "amount": 5,
+        "at": TEST_EPOCH_US,
+        "prev_dr": heads["debit"],
+        "prev_cr": heads["credit"],
+    }
+    if side == "right":  # the control: the same statement, linked backwards, is accepted
+        with engine.connect() as conn:
+            conn.begin()
+            assert conn.execute(text(RAW_ENTRY), params).scalar_one() > max(heads.values())
+            conn.rollback()
+        return
+    with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
+        conn.execute(text(RAW_ENTRY), params)
+    assert caught.value.orig is not None
+    assert caught.value.orig.sqlstate == "23514"  # check_violation
+    assert caught.value.orig.diag.constraint_name == "transfers_chain_order"
+    assert journal_count(engine) == before
 
 
 @pytest.mark.postgresql

@@ -8,6 +8,8 @@ this process last knew, checked when it is written.
   never guessed (refused for lack of funds, refused as frozen).
 * A retried id is still answered as a replay, also when the guess would have refused the
   transfer for another reason.
+* A customer registered for SMS alerts by another process since is alerted (whether an
+  account's customer takes alerts is read with the checked update, not remembered).
 * A batch computed on top of another that has published but not committed waits for it:
   if that one rolls back, the follower does not commit what it computed on it; if it
   commits, the follower's guess stands.

@@ -38,7 +38,6 @@ from ebank.bootstrap import Bank
 from ebank.domain.accounts import Account, AccountStatus
 from ebank.domain.transfers import Result
 from factories import (
-    TEST_EPOCH_US,
     bank_with_branch,
     build_bank,
     empty_postgres,
@@ -59,12 +58,8 @@ def url(postgres_url: str) -> str:
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(TEST_EPOCH_US)
-
-
-@pytest.fixture
 def bank(url: str, clock: FixedClock) -> Iterator[Bank]:
+    """On PostgreSQL only (the guessed path is PostgreSQL's)."""
     bank = build_bank(url, clock)
     yield bank
     bank.close()

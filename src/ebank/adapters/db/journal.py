@@ -633,8 +633,9 @@ class SqlJournal:
         self._sqlite_rows(_sqlite_update_accounts_sql, 6, values)
 
     def _pg_update_accounts(self, changed: Sequence[LedgerAccount]) -> None:
-        """Write the four counters and the chain's head back (the rows are locked); with
-        a cache, also learn this transaction's id (the rows' new ``xmin``)."""
+        """Write the four counters and the chain's head back (the rows are locked); when
+        the rows are to be published, also learn this transaction's id (their new
+        ``xmin``)."""
         ids = [a.id for a in changed]
         heads = self._heads
         params = (
@@ -645,7 +646,7 @@ class SqlJournal:
             pg_ints([a.credits_posted for a in changed]),
             pg_optional_ints([heads[i] for i in ids]),
         )
-        if self.cache is None:
+        if not self._loaded:  # nothing to publish: no cache, expiry, or guessing paused
             self._pg(_PG_UPDATE_ACCOUNTS, params, fetch=False)
             return
         raw = self._raw
